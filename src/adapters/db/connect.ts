@@ -1,0 +1,75 @@
+// One Kysely type for both backends: embedded PGlite (a data folder, or memory) or a PostgreSQL server.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { DatabaseConfig } from '../../app/config.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+
+export type DatabaseHandle = {
+  readonly db: Db;
+  readonly kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+};
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+// bigint columns hold minor units and counts, far inside 2^53; read them as numbers.
+const toNumber = (value: string) => Number(value);
+
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: { poolSize?: number } = {},
+): Promise<DatabaseHandle> {
+  if (config.kind === 'pglite') {
+    if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
+    const client = await PGlite.create({
+      ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+    return { db, kind: 'pglite', close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID || oid === NUMERIC_OID
+          ? toNumber
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const where = safeLocation(config.url);
+    throw new DatabaseUnavailableError(
+      `cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`,
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+/** host:port/database of a URL, without credentials, for error messages. */
+export function safeLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}

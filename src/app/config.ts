@@ -1,0 +1,69 @@
+// Configuration from the environment, checked once at start-up. A bad value is a ConfigError whose
+// message names the variable; the CLI prints it on one line.
+import path from 'node:path';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type DatabaseConfig =
+  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'postgres'; url: string };
+
+export type Config = {
+  database: DatabaseConfig;
+  port: number;
+  host: string;
+  workerBatchSize: number;
+  workerPollMs: number;
+  leaseMs: number;
+};
+
+type Env = Record<string, string | undefined>;
+
+export function databaseConfigFrom(env: Env): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim();
+  if (url) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(
+        `DATABASE_URL is not a valid URL (expected postgres://user@host:port/database)`,
+      );
+    }
+    if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+      throw new ConfigError(
+        `DATABASE_URL must start with postgres:// or postgresql:// (got ${parsed.protocol}//)`,
+      );
+    }
+    if (!parsed.hostname && !parsed.searchParams.get('host')) {
+      throw new ConfigError(
+        'DATABASE_URL names no host (expected postgres://user@host:port/database)',
+      );
+    }
+    return { kind: 'postgres', url };
+  }
+  return { kind: 'pglite', dataDir: path.resolve(env.DUNNER_DATA_DIR ?? '.data/pglite') };
+}
+
+function positiveInt(env: Env, name: string, fallback: number, max = 1_000_000_000): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`${name} must be a whole number from 1 to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    database: databaseConfigFrom(env),
+    port: positiveInt(env, 'PORT', 3000, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
+    workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),
+    leaseMs: positiveInt(env, 'DUNNER_LEASE_MS', 60_000),
+  };
+}

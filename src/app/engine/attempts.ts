@@ -1,0 +1,136 @@
+// A payment attempt is written (with its idempotency key) and committed before the gateway is
+// called; a re-run of the same step finds it and re-sends the same key, so it never charges twice.
+import type { Db } from '../../adapters/db/connect.ts';
+import type { AttemptRow } from '../../adapters/db/schema.ts';
+import type { ChargeResult, PaymentGateway } from '../../adapters/gateways/port.ts';
+import { type Classification, classifyDecline } from '../../domain/declines/classify.ts';
+import { newId } from '../ids.ts';
+
+export type NewAttempt = {
+  merchantId: string;
+  subscriptionId: string;
+  caseId: string | null;
+  paymentMethodId: string | null;
+  purpose: AttemptRow['purpose'];
+  amountMinor: number;
+  currency: string;
+  idempotencyKey: string;
+  why: string;
+  at: Date;
+};
+
+export async function insertAttempt(trx: Db, a: NewAttempt): Promise<AttemptRow> {
+  return trx
+    .insertInto('payment_attempts')
+    .values({
+      merchant_id: a.merchantId,
+      attempt_id: newId('att'),
+      subscription_id: a.subscriptionId,
+      case_id: a.caseId,
+      payment_method_id: a.paymentMethodId,
+      purpose: a.purpose,
+      amount_minor: a.amountMinor,
+      currency: a.currency,
+      idempotency_key: a.idempotencyKey,
+      status: 'pending',
+      raw_code: null,
+      category: null,
+      why: a.why,
+      requested_at: a.at,
+      completed_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function loadAttempt(
+  db: Db,
+  merchantId: string,
+  attemptId: string,
+): Promise<AttemptRow> {
+  return db
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirstOrThrow();
+}
+
+/** Calls the gateway for a recorded attempt. Runs outside any transaction. */
+export async function sendAttempt(
+  db: Db,
+  gateway: PaymentGateway,
+  attempt: AttemptRow,
+  at: Date,
+): Promise<ChargeResult> {
+  const pm = attempt.payment_method_id
+    ? await db
+        .selectFrom('payment_methods')
+        .select('gateway_token')
+        .where('merchant_id', '=', attempt.merchant_id)
+        .where('payment_method_id', '=', attempt.payment_method_id)
+        .executeTakeFirst()
+    : undefined;
+  if (!pm)
+    return {
+      kind: 'declined',
+      raw: { scheme: 'stripe', code: 'invalid_account' },
+      message: 'no payment method on file',
+    };
+  try {
+    return await gateway.charge({
+      merchantId: attempt.merchant_id,
+      idempotencyKey: attempt.idempotency_key,
+      token: pm.gateway_token,
+      amountMinor: attempt.amount_minor,
+      currency: attempt.currency,
+      at,
+    });
+  } catch (error) {
+    // A thrown call is treated like a lost answer: the same key is re-sent later.
+    return { kind: 'unknown', message: `gateway error: ${(error as Error).message}` };
+  }
+}
+
+export type AttemptOutcomeRecord =
+  | { kind: 'succeeded' }
+  | { kind: 'declined'; classification: Classification; rawCode: string }
+  | { kind: 'unknown' };
+
+/** Writes the gateway's answer on the attempt and returns it classified. */
+export async function recordAttemptResult(
+  trx: Db,
+  attempt: AttemptRow,
+  result: ChargeResult,
+  at: Date,
+): Promise<AttemptOutcomeRecord> {
+  const base = trx
+    .updateTable('payment_attempts')
+    .where('merchant_id', '=', attempt.merchant_id)
+    .where('attempt_id', '=', attempt.attempt_id);
+  switch (result.kind) {
+    case 'succeeded':
+      await base.set({ status: 'succeeded', completed_at: at, sends: attempt.sends + 1 }).execute();
+      return { kind: 'succeeded' };
+    case 'declined': {
+      const classification = classifyDecline(result.raw);
+      await base
+        .set({
+          status: 'failed',
+          completed_at: at,
+          raw_code: result.raw.code,
+          category: classification.category,
+          sends: attempt.sends + 1,
+        })
+        .execute();
+      return { kind: 'declined', classification, rawCode: result.raw.code };
+    }
+    case 'unknown':
+      await base.set({ sends: attempt.sends + 1 }).execute();
+      return { kind: 'unknown' };
+    default: {
+      const unreachable: never = result;
+      return unreachable;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// Expected failures of a use case are values. `code` is stable snake_case (docs/errors.md);
+// `field` names the input at fault.
+
+export const ERROR_CODES = {
+  invalid_field: 'An input field is missing or has a value that is not allowed.',
+  not_found: 'The object does not exist for this merchant.',
+  invalid_state: 'The object is in a state that does not allow this action.',
+  not_test_mode: 'Only a merchant in test mode has a test clock.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export type UseCaseError = { code: ErrorCode; message: string; field: string | null };
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: UseCaseError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+export const fail = (
+  code: ErrorCode,
+  message: string,
+  field: string | null = null,
+): { ok: false; error: UseCaseError } => ({
+  ok: false,
+  error: { code, message, field },
+});
+
+/** Unwraps a result where failure would be a bug in the caller (demo, tests). */
+export function unwrap<T>(result: Result<T>): T {
+  if (!result.ok)
+    throw new Error(
+      `${result.error.code}${result.error.field ? ` (${result.error.field})` : ''}: ${result.error.message}`,
+    );
+  return result.value;
+}

@@ -1,0 +1,96 @@
+import { findTestCard, tokenizeTestCard } from '../../adapters/gateways/test-gateway/cards.ts';
+import { PAYMENT_METHOD_TYPES, type PaymentMethodType } from '../../domain/strategy/strategy.ts';
+import type { Deps } from '../deps.ts';
+import { newId } from '../ids.ts';
+import { fail, ok, type Result } from '../result.ts';
+
+export type AddPaymentMethodInput = {
+  merchantId: string;
+  customerId: string;
+  type: PaymentMethodType;
+  /** A test-gateway card: only its token, brand, last 4 digits and expiry are stored. */
+  testCard?: { number: string; expMonth?: number; expYear?: number; succeedsFrom?: Date };
+  /** A token from a real gateway's hosted fields. */
+  gatewayToken?: string;
+};
+
+export async function addPaymentMethod(
+  deps: Pick<Deps, 'db'>,
+  input: AddPaymentMethodInput,
+): Promise<Result<{ paymentMethodId: string }>> {
+  if (!PAYMENT_METHOD_TYPES.includes(input.type))
+    return fail('invalid_field', `type must be one of ${PAYMENT_METHOD_TYPES.join(', ')}`, 'type');
+  const customer = await deps.db
+    .selectFrom('customers')
+    .select('customer_id')
+    .where('merchant_id', '=', input.merchantId)
+    .where('customer_id', '=', input.customerId)
+    .executeTakeFirst();
+  if (!customer) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
+
+  let values: {
+    gateway: string;
+    gateway_token: string;
+    brand: string | null;
+    last4: string | null;
+    exp_month: number | null;
+    exp_year: number | null;
+  };
+  if (input.type === 'pay_link') {
+    values = {
+      gateway: 'none',
+      gateway_token: 'pay_link',
+      brand: null,
+      last4: null,
+      exp_month: null,
+      exp_year: null,
+    };
+  } else if (input.testCard) {
+    if (input.type !== 'card') return fail('invalid_field', 'a test card needs type card', 'type');
+    const card = findTestCard(input.testCard.number);
+    if (!card)
+      return fail(
+        'invalid_field',
+        'not a test card number (see docs/test-cards.md)',
+        'test_card.number',
+      );
+    if (card.behaviour.kind === 'decline_until' && !input.testCard.succeedsFrom) {
+      return fail(
+        'invalid_field',
+        'this test card needs the date from which it succeeds',
+        'test_card.succeeds_from',
+      );
+    }
+    values = {
+      gateway: 'test',
+      gateway_token: tokenizeTestCard(card.number, input.testCard.succeedsFrom ?? null),
+      brand: card.brand,
+      last4: card.number.slice(-4),
+      exp_month: input.testCard.expMonth ?? 12,
+      exp_year: input.testCard.expYear ?? 2030,
+    };
+  } else if (typeof input.gatewayToken === 'string' && input.gatewayToken.length > 0) {
+    values = {
+      gateway: 'test',
+      gateway_token: input.gatewayToken,
+      brand: null,
+      last4: null,
+      exp_month: null,
+      exp_year: null,
+    };
+  } else {
+    return fail('invalid_field', 'give a test card or a gateway token', 'test_card');
+  }
+  const paymentMethodId = newId('pm');
+  await deps.db
+    .insertInto('payment_methods')
+    .values({
+      merchant_id: input.merchantId,
+      payment_method_id: paymentMethodId,
+      customer_id: input.customerId,
+      type: input.type,
+      ...values,
+    })
+    .execute();
+  return ok({ paymentMethodId });
+}
