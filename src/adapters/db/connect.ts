@@ -13,6 +13,8 @@ export type DatabaseHandle = {
   readonly db: Db;
   readonly kind: 'pglite' | 'postgres';
   close(): Promise<void>;
+  /** PGlite only: the whole data folder as a tarball, to start other instances from. */
+  dump?: () => Promise<Blob | File>;
 };
 
 const INT8_OID = 20;
@@ -26,16 +28,18 @@ export class DatabaseUnavailableError extends Error {
 
 export async function openDatabase(
   config: DatabaseConfig,
-  options: { poolSize?: number } = {},
+  options: { poolSize?: number; pgliteTemplate?: Blob } = {},
 ): Promise<DatabaseHandle> {
   if (config.kind === 'pglite') {
     if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
     const client = await PGlite.create({
       ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+      // Starting from a dump of a migrated database skips initdb and migrations (tests).
+      ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
       parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
     });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-    return { db, kind: 'pglite', close: () => db.destroy() };
+    return { db, kind: 'pglite', close: () => db.destroy(), dump: () => client.dumpDataDir('none') };
   }
   const pool = new pg.Pool({
     connectionString: config.url,

@@ -132,7 +132,8 @@ export async function renewSubscription(
       purpose: 'renewal',
       amountMinor: sub.price_minor,
       currency: sub.currency,
-      idempotencyKey: `${subscriptionId}:renewal:${sub.period_index + 1}`,
+      // One key per period, named by its start: a reactivation starts new periods, never old keys.
+      idempotencyKey: `${subscriptionId}:renewal:${nextPeriod(sub).start.toISOString()}`,
       why: 'period ended; renewal charge',
       at: now,
     });

@@ -1,0 +1,319 @@
+// `dunner demo`: a test-mode merchant with a generated customer base, walked day by day through
+// its test clock so renewals fail, dunning runs and cases close. Seeded, so runs are reproducible.
+import cliProgress from 'cli-progress';
+import {
+  TEST_CARDS,
+  type TestCardName,
+} from '../../adapters/gateways/test-gateway/cards.ts';
+import type { Deps } from '../deps.ts';
+import { unwrap } from '../result.ts';
+import { addPaymentMethod } from '../use-cases/add-payment-method.ts';
+import { advanceTestClock } from '../use-cases/advance-test-clock.ts';
+import { createCustomer } from '../use-cases/create-customer.ts';
+import { createMerchant } from '../use-cases/create-merchant.ts';
+import { createSubscription } from '../use-cases/create-subscription.ts';
+import { saveStrategy } from '../use-cases/save-strategy.ts';
+import {
+  type DemoReport,
+  loadDemoProgress,
+  loadDemoReport,
+  recoveryRate,
+  renderDemoReport,
+} from './demo-report.ts';
+
+export const DEMO_MERCHANT_ID = 'mer_demo';
+export const DEMO_START = new Date('2026-01-01T09:00:00Z');
+export const DEMO_DEFAULTS = { subscriptions: 1000, days: 60, seed: 1 } as const;
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export class DemoMerchantExistsError extends Error {
+  override name = 'DemoMerchantExistsError';
+}
+
+export type DemoOptions = {
+  subscriptions?: number;
+  days?: number;
+  seed?: number;
+  /** Stops the walk after the current day; the report covers the days done. */
+  signal?: AbortSignal;
+  /** Worker settings used while the test clock advances. */
+  batchSize?: number;
+  leaseMs?: number;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+};
+
+export type DemoResult = {
+  merchantId: string;
+  daysSimulated: number;
+  interrupted: boolean;
+  seedMs: number;
+  simulateMs: number;
+  report: DemoReport;
+};
+
+export async function demoMerchantExists(deps: Pick<Deps, 'db'>): Promise<boolean> {
+  const row = await deps.db
+    .selectFrom('merchants')
+    .select('merchant_id')
+    .where('merchant_id', '=', DEMO_MERCHANT_ID)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<DemoResult> {
+  const subscriptions = options.subscriptions ?? DEMO_DEFAULTS.subscriptions;
+  const days = options.days ?? DEMO_DEFAULTS.days;
+  const seed = options.seed ?? DEMO_DEFAULTS.seed;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  if (await demoMerchantExists(deps)) {
+    throw new DemoMerchantExistsError(
+      `the demo merchant ${DEMO_MERCHANT_ID} already exists in this database; ` +
+        'set DUNNER_DATA_DIR to a fresh folder (or DATABASE_URL to an empty database) to run it again',
+    );
+  }
+
+  const seedStarted = performance.now();
+  unwrap(
+    await createMerchant(deps, {
+      merchantId: DEMO_MERCHANT_ID,
+      name: 'Demo Co',
+      mode: 'test',
+      testClockAt: DEMO_START,
+    }),
+  );
+  await seedCustomers(deps, { subscriptions, days, seed, stderr });
+  const seedMs = performance.now() - seedStarted;
+
+  // Halfway through, the merchant switches cards to the firm preset: cases already running keep
+  // Gentle 30-day (and end canceled), cases opened afterwards follow Firm 14-day (and end unpaid).
+  const switchDay = Math.max(1, Math.floor(days / 2));
+  stdout.write(
+    `Demo Co (${DEMO_MERCHANT_ID}): ${subscriptions} subscriptions seeded in ${seconds(seedMs)}; ` +
+      `walking ${days} days from ${DEMO_START.toISOString().slice(0, 10)}. Card cases opened ` +
+      `before day ${switchDay + 1} follow Gentle 30-day, later ones Firm 14-day.\n`,
+  );
+
+  const simulateStarted = performance.now();
+  const bar = progressBar(stderr, 'day {value}/{total} {bar} {counts}');
+  let daysSimulated = 0;
+  bar.start(days, 0, { counts: '' });
+  try {
+    for (let day = 1; day <= days; day++) {
+      if (options.signal?.aborted) break;
+      if (day === switchDay + 1) {
+        unwrap(
+          await saveStrategy(deps, {
+            merchantId: DEMO_MERCHANT_ID,
+            name: 'Firm 14-day (card)',
+            preset: 'firm_14',
+            paymentMethodType: 'card',
+            makeDefault: true,
+          }),
+        );
+      }
+      unwrap(
+        await advanceTestClock(deps, DEMO_MERCHANT_ID, new Date(DEMO_START.getTime() + day * DAY_MS), {
+          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+          ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+        }),
+      );
+      daysSimulated = day;
+      const p = await loadDemoProgress(deps.db, DEMO_MERCHANT_ID);
+      bar.update(day, {
+        counts:
+          `renewals paid ${p.renewalsSucceeded} | cases open ${p.open}, recovered ${p.recovered}, ` +
+          `canceled ${p.canceled}, unpaid ${p.unpaid}`,
+      });
+    }
+  } finally {
+    bar.stop();
+  }
+  const simulateMs = performance.now() - simulateStarted;
+
+  const report = await loadDemoReport(deps.db, DEMO_MERCHANT_ID);
+  const interrupted = daysSimulated < days;
+  const rate = recoveryRate(report);
+  stdout.write(
+    `${interrupted ? `Interrupted after day ${daysSimulated} of ${days}. ` : ''}` +
+      `Simulated ${daysSimulated} days in ${seconds(simulateMs)}; test clock now at ` +
+      `${new Date(DEMO_START.getTime() + daysSimulated * DAY_MS).toISOString()}.\n` +
+      `${renderDemoReport(report)}\n` +
+      (rate === null ? '' : `Recovery rate of closed cases: ${(rate * 100).toFixed(1)}%\n`),
+  );
+  return {
+    merchantId: DEMO_MERCHANT_ID,
+    daysSimulated,
+    interrupted,
+    seedMs,
+    simulateMs,
+    report,
+  };
+}
+
+// Mostly good cards, and enough of each decline for every path of the engine to show up.
+const CARD_WEIGHTS: ReadonlyArray<readonly [TestCardName, number]> = [
+  ['success', 55],
+  ['success_mastercard', 10],
+  ['insufficient_funds_until', 10],
+  ['insufficient_funds', 5],
+  ['generic_decline', 4],
+  ['processing_error', 4],
+  ['expired', 4],
+  ['authentication_required', 3],
+  ['stolen', 2],
+  ['timeout', 3],
+];
+
+const ZONES: ReadonlyArray<readonly [zone: string, locale: string, currency: string, weight: number]> =
+  [
+    ['America/New_York', 'en-US', 'USD', 22],
+    ['America/Chicago', 'en-US', 'USD', 10],
+    ['America/Los_Angeles', 'en-US', 'USD', 14],
+    ['Europe/Berlin', 'de-DE', 'EUR', 14],
+    ['Europe/Paris', 'fr-FR', 'EUR', 8],
+    ['Europe/London', 'en-GB', 'USD', 8],
+    ['Asia/Tokyo', 'ja-JP', 'USD', 8],
+    ['Australia/Sydney', 'en-AU', 'USD', 8],
+    ['UTC', 'en-US', 'USD', 8],
+  ];
+
+const MONTHLY_PRICES_MINOR = [900, 1900, 4900, 9900] as const;
+const YEARLY_PRICES_MINOR = [9900, 19900, 49900, 99900] as const;
+const PLAN_NAMES: Readonly<Record<number, string>> = {
+  900: 'Starter',
+  1900: 'Basic',
+  4900: 'Pro',
+  9900: 'Business',
+  19900: 'Basic',
+  49900: 'Pro',
+  99900: 'Business',
+};
+const FIRST_NAMES = [
+  'Ada', 'Ben', 'Chloe', 'Dev', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Liam',
+  'Mia', 'Noah', 'Olga', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tara', 'Uma', 'Victor', 'Wen', 'Yara',
+];
+const LAST_NAMES = [
+  'Adams', 'Becker', 'Chen', 'Dubois', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jensen',
+  'Kowalski', 'Lopez', 'Martin', 'Nakamura', 'Okafor', 'Patel', 'Rossi', 'Schmidt', 'Tanaka', 'Weber',
+];
+
+/**
+ * One customer, one card and one subscription per row, all in one transaction: far fewer commits
+ * (PGlite flushes each one to its data folder) and a crash leaves no half-seeded customer base.
+ */
+async function seedCustomers(
+  deps: Deps,
+  o: { subscriptions: number; days: number; seed: number; stderr: NodeJS.WritableStream },
+): Promise<void> {
+  const random = mulberry32(o.seed);
+  const bar = progressBar(o.stderr, 'seeding {bar} {value}/{total} subscriptions');
+  bar.start(o.subscriptions, 0);
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const tx = { ...deps, db: trx };
+      for (let i = 0; i < o.subscriptions; i++) {
+        const [zone, locale, currency] = pickWeighted(random, ZONES.map((z) => [z, z[3]] as const));
+        const first = pick(random, FIRST_NAMES);
+        const last = pick(random, LAST_NAMES);
+        const { customerId } = unwrap(
+          await createCustomer(tx, {
+            merchantId: DEMO_MERCHANT_ID,
+            name: `${first} ${last}`,
+            email: `${first}.${last}.${i + 1}@example.com`.toLowerCase(),
+            locale,
+            timeZone: zone,
+          }),
+        );
+        const cardName = pickWeighted(random, CARD_WEIGHTS);
+        // A dated card succeeds from a moment somewhere in the walk, so some cases recover late.
+        const succeedsFrom = new Date(
+          DEMO_START.getTime() + Math.floor(random() * o.days * 24) * HOUR_MS,
+        );
+        const { paymentMethodId } = unwrap(
+          await addPaymentMethod(tx, {
+            merchantId: DEMO_MERCHANT_ID,
+            customerId,
+            type: 'card',
+            testCard: {
+              number: TEST_CARDS[cardName].number,
+              expMonth: 1 + Math.floor(random() * 12),
+              expYear: 2027 + Math.floor(random() * 4),
+              ...(cardName === 'insufficient_funds_until' ? { succeedsFrom } : {}),
+            },
+          }),
+        );
+        // Periods start on whole hours over the past month (a year for yearly plans), so renewals
+        // fall throughout the walk and the test clock stops at a bounded number of moments.
+        const yearly = random() < 0.05;
+        const priceMinor = yearly
+          ? pick(random, YEARLY_PRICES_MINOR)
+          : pick(random, MONTHLY_PRICES_MINOR);
+        const lookbackHours = Math.floor(random() * (yearly ? 365 : 30) * 24);
+        unwrap(
+          await createSubscription(tx, {
+            merchantId: DEMO_MERCHANT_ID,
+            customerId,
+            paymentMethodId,
+            productName: `${PLAN_NAMES[priceMinor] ?? 'Plan'} (${yearly ? 'yearly' : 'monthly'})`,
+            priceMinor,
+            currency,
+            interval: yearly ? 'year' : 'month',
+            currentPeriodStart: new Date(DEMO_START.getTime() - (lookbackHours + 1) * HOUR_MS),
+          }),
+        );
+        if ((i + 1) % 25 === 0 || i + 1 === o.subscriptions) bar.update(i + 1);
+      }
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+function progressBar(stream: NodeJS.WritableStream, format: string): cliProgress.SingleBar {
+  const tty = (stream as NodeJS.WriteStream).isTTY === true;
+  return new cliProgress.SingleBar({
+    format,
+    stream,
+    barsize: 24,
+    hideCursor: tty,
+    // Without a terminal (CI, a log file) print a plain line every few seconds instead.
+    noTTYOutput: !tty,
+    notTTYSchedule: 5000,
+    barCompleteChar: '#',
+    barIncompleteChar: '.',
+  });
+}
+
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). Good enough for demo data, not for secrets. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+function pickWeighted<T>(random: () => number, items: ReadonlyArray<readonly [T, number]>): T {
+  const total = items.reduce((sum, [, w]) => sum + w, 0);
+  let r = random() * total;
+  for (const [item, weight] of items) {
+    r -= weight;
+    if (r < 0) return item;
+  }
+  return items[items.length - 1]![0];
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

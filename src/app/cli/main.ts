@@ -1,0 +1,193 @@
+// The `dunner` command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration.
+// Expected failures print one line, `dunner: <message>`; only DUNNER_DEBUG=1 adds a stack trace.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { openDatabase } from '../../adapters/db/connect.ts';
+import { migrate } from '../../adapters/db/migrate.ts';
+import { createTestGateway } from '../../adapters/gateways/test-gateway/test-gateway.ts';
+import { systemClock } from '../clock.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { DatabaseUnavailableError } from '../../adapters/db/connect.ts';
+import { DEMO_DEFAULTS, DemoMerchantExistsError, runDemo } from './demo.ts';
+import { ListenError, serve } from './serve.ts';
+
+export const EXIT = { ok: 0, runtime: 1, usage: 2, interrupted: 130 } as const;
+
+const ENVIRONMENT_HELP = `
+Environment:
+  DATABASE_URL           PostgreSQL server (postgres://user@host:port/db); unset: embedded PGlite
+  DUNNER_DATA_DIR        PGlite data folder (default .data/pglite)
+  HOST, PORT             where \`serve\` listens (default 127.0.0.1:3000)
+  DUNNER_WORKER_BATCH    items a worker claims at once (default 50)
+  DUNNER_WORKER_POLL_MS  worker sleep when nothing is due (default 1000)
+  DUNNER_LEASE_MS        how long a claimed item stays with its worker (default 60000)
+  DUNNER_DEBUG=1         print stack traces of unexpected errors`;
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+
+/** Parses argv, runs the command and returns the exit code; never throws. */
+export async function runCli(
+  argv: readonly string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io.stderr);
+  }
+}
+
+function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+  const program = new Command('dunner')
+    .description('Dunner: a self-hostable dunning engine that recovers failed subscription payments.')
+    .version(packageVersion(), '-V, --version')
+    // Errors come back to runCli as exceptions, which prints them on one line.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {},
+    })
+    .addHelpText('after', ENVIRONMENT_HELP);
+
+  program
+    .command('serve')
+    .description('run the HTTP API and the worker (migrates the database first)')
+    .option('--demo', 'also create the demo merchant mer_demo if it does not exist yet')
+    .action(async (opts: { demo?: boolean }) => {
+      await withShutdownSignal((signal) =>
+        serve({ demo: opts.demo === true, signal, stdout: io.stdout, stderr: io.stderr }),
+      );
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(async () => {
+      const config = loadConfig();
+      const handle = await openDatabase(config.database);
+      try {
+        const applied = await migrate(handle.db);
+        io.stdout.write(
+          applied.length === 0
+            ? 'Database is up to date.\n'
+            : `Applied ${applied.length} migration(s): ${applied.join(', ')}\n`,
+        );
+      } finally {
+        await handle.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('create the demo merchant mer_demo and walk its test clock through weeks of dunning')
+    .option(
+      '--subscriptions <n>',
+      'subscriptions to create',
+      wholeNumber(1, 100_000),
+      DEMO_DEFAULTS.subscriptions,
+    )
+    .option('--days <d>', 'days to walk the test clock', wholeNumber(1, 730), DEMO_DEFAULTS.days)
+    .option(
+      '--seed <s>',
+      'seed of the generated data (same seed, same outcome)',
+      wholeNumber(0, 2 ** 32 - 1),
+      DEMO_DEFAULTS.seed,
+    )
+    .action(async (opts: { subscriptions: number; days: number; seed: number }) => {
+      const config = loadConfig();
+      const handle = await openDatabase(config.database);
+      try {
+        await migrate(handle.db);
+        const deps = { db: handle.db, clock: systemClock, gateway: createTestGateway(handle.db) };
+        const result = await withShutdownSignal((signal) =>
+          runDemo(deps, {
+            ...opts,
+            signal,
+            batchSize: config.workerBatchSize,
+            leaseMs: config.leaseMs,
+            stdout: io.stdout,
+            stderr: io.stderr,
+          }),
+        );
+        if (result.interrupted) setExitCode(EXIT.interrupted);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  return program;
+}
+
+function wholeNumber(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || value < min || value > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    return value;
+  };
+}
+
+/**
+ * The first SIGINT/SIGTERM asks the work to stop and close cleanly; a second one exits at once.
+ */
+async function withShutdownSignal<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write(`\nReceived ${name}: stopping (again to force).\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here too, having printed what was asked.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+      return EXIT.ok;
+    // `dunner` alone prints the help to stderr; that is a usage error, with nothing more to say.
+    if (error.code === 'commander.help') return EXIT.usage;
+    const message = oneLine(error.message.replace(/^error: /, ''));
+    stderr.write(`dunner: ${message} (see dunner --help)\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    stderr.write(`dunner: ${oneLine(error.message)}\n`);
+    return EXIT.usage;
+  }
+  if (
+    error instanceof DatabaseUnavailableError ||
+    error instanceof DemoMerchantExistsError ||
+    error instanceof ListenError
+  ) {
+    stderr.write(`dunner: ${oneLine(error.message)}\n`);
+    return EXIT.runtime;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`dunner: unexpected error: ${oneLine(message)}\n`);
+  if (process.env.DUNNER_DEBUG === '1' && error instanceof Error && error.stack)
+    stderr.write(`${error.stack}\n`);
+  return EXIT.runtime;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}

@@ -1,0 +1,124 @@
+// `dunner serve`: migrate, listen for HTTP, and run the worker loop in the same process until a
+// shutdown signal. Several `serve` processes can share one PostgreSQL (work is claimed SKIP LOCKED).
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { openDatabase } from '../../adapters/db/connect.ts';
+import { migrate } from '../../adapters/db/migrate.ts';
+import { createTestGateway } from '../../adapters/gateways/test-gateway/test-gateway.ts';
+import { systemClock } from '../clock.ts';
+import { type Config, loadConfig } from '../config.ts';
+import type { Deps } from '../deps.ts';
+import { buildApp } from '../http/app.ts';
+import { runWorker } from '../worker/worker.ts';
+import { DEMO_MERCHANT_ID, demoMerchantExists, runDemo } from './demo.ts';
+
+/** The port is taken or not allowed: an operator error, reported on one line. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+export type ServeOptions = {
+  demo: boolean;
+  /** Aborted on SIGINT/SIGTERM: the worker stops, the server and the database close. */
+  signal: AbortSignal;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+};
+
+export async function serve(options: ServeOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const config = loadConfig();
+  const handle = await openDatabase(config.database);
+  let app: FastifyInstance | undefined;
+  let worker: Promise<void> | undefined;
+  // The worker gets its own controller so that a failure below also stops it before the close.
+  const stopWorker = new AbortController();
+  const onAbort = () => stopWorker.abort();
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await migrate(handle.db);
+    const deps: Deps = {
+      db: handle.db,
+      clock: systemClock,
+      gateway: createTestGateway(handle.db),
+    };
+    if (options.demo && !(await demoMerchantExists(deps))) {
+      stderr.write('Creating the demo merchant (first start only; this takes a little while).\n');
+      await runDemo(deps, {
+        signal: options.signal,
+        batchSize: config.workerBatchSize,
+        leaseMs: config.leaseMs,
+        stdout,
+        stderr,
+      });
+    }
+    if (options.signal.aborted) return;
+
+    app = buildApp({ db: handle.db, databaseKind: handle.kind });
+    const address = await listen(app, config);
+    const where = handle.kind === 'pglite' ? describePglite(config) : 'PostgreSQL';
+    stdout.write(
+      `Dunner listening on ${address} (database: ${where})` +
+        (options.demo ? `; demo merchant: ${DEMO_MERCHANT_ID}` : '') +
+        '. Ctrl-C stops it.\n',
+    );
+
+    worker = superviseWorker(deps, config, stopWorker.signal, stderr);
+    await untilAborted(options.signal);
+  } finally {
+    stopWorker.abort();
+    options.signal.removeEventListener('abort', onAbort);
+    // Let the batch in flight finish before the database goes away under it.
+    await worker;
+    await app?.close();
+    await handle.close();
+  }
+}
+
+/** Runs the worker until the signal aborts; a failed batch (database down) is logged and retried. */
+async function superviseWorker(
+  deps: Deps,
+  config: Config,
+  signal: AbortSignal,
+  stderr: NodeJS.WritableStream,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await runWorker(deps, {
+        batchSize: config.workerBatchSize,
+        leaseMs: config.leaseMs,
+        pollMs: config.workerPollMs,
+        signal,
+      });
+    } catch (error) {
+      stderr.write(`dunner worker: batch failed, retrying: ${(error as Error).message}\n`);
+      await delay(config.workerPollMs, undefined, { signal }).catch(() => {});
+    }
+  }
+}
+
+async function listen(app: FastifyInstance, config: Config): Promise<string> {
+  try {
+    return await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new ListenError(
+        `cannot listen on ${config.host}:${config.port} (${code}); set PORT or HOST to another value`,
+      );
+    }
+    throw error;
+  }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+function describePglite(config: Config): string {
+  return config.database.kind === 'pglite' && config.database.dataDir
+    ? `PGlite in ${config.database.dataDir}`
+    : 'PGlite in memory';
+}
