@@ -134,11 +134,7 @@ export function renderDemoReport(report: DemoReport): string {
     String(report.renewalsSucceeded.count),
     ...report.currencies.map((c) => money(report.renewalsSucceeded.amountMinor, c)),
   ]);
-  table.push([
-    'retries made',
-    String(report.retriesMade),
-    ...report.currencies.map(() => ''),
-  ]);
+  table.push(['retries made', String(report.retriesMade), ...report.currencies.map(() => '')]);
   return table.toString();
 }
 

@@ -1,10 +1,7 @@
 // `dunner demo`: a test-mode merchant with a generated customer base, walked day by day through
 // its test clock so renewals fail, dunning runs and cases close. Seeded, so runs are reproducible.
 import cliProgress from 'cli-progress';
-import {
-  TEST_CARDS,
-  type TestCardName,
-} from '../../adapters/gateways/test-gateway/cards.ts';
+import { TEST_CARDS, type TestCardName } from '../../adapters/gateways/test-gateway/cards.ts';
 import type { Deps } from '../deps.ts';
 import { unwrap } from '../result.ts';
 import { addPaymentMethod } from '../use-cases/add-payment-method.ts';
@@ -116,10 +113,15 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
         );
       }
       unwrap(
-        await advanceTestClock(deps, DEMO_MERCHANT_ID, new Date(DEMO_START.getTime() + day * DAY_MS), {
-          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-          ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-        }),
+        await advanceTestClock(
+          deps,
+          DEMO_MERCHANT_ID,
+          new Date(DEMO_START.getTime() + day * DAY_MS),
+          {
+            ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+            ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+          },
+        ),
       );
       daysSimulated = day;
       const p = await loadDemoProgress(deps.db, DEMO_MERCHANT_ID);
@@ -168,18 +170,19 @@ const CARD_WEIGHTS: ReadonlyArray<readonly [TestCardName, number]> = [
   ['timeout', 3],
 ];
 
-const ZONES: ReadonlyArray<readonly [zone: string, locale: string, currency: string, weight: number]> =
-  [
-    ['America/New_York', 'en-US', 'USD', 22],
-    ['America/Chicago', 'en-US', 'USD', 10],
-    ['America/Los_Angeles', 'en-US', 'USD', 14],
-    ['Europe/Berlin', 'de-DE', 'EUR', 14],
-    ['Europe/Paris', 'fr-FR', 'EUR', 8],
-    ['Europe/London', 'en-GB', 'USD', 8],
-    ['Asia/Tokyo', 'ja-JP', 'USD', 8],
-    ['Australia/Sydney', 'en-AU', 'USD', 8],
-    ['UTC', 'en-US', 'USD', 8],
-  ];
+const ZONES: ReadonlyArray<
+  readonly [zone: string, locale: string, currency: string, weight: number]
+> = [
+  ['America/New_York', 'en-US', 'USD', 22],
+  ['America/Chicago', 'en-US', 'USD', 10],
+  ['America/Los_Angeles', 'en-US', 'USD', 14],
+  ['Europe/Berlin', 'de-DE', 'EUR', 14],
+  ['Europe/Paris', 'fr-FR', 'EUR', 8],
+  ['Europe/London', 'en-GB', 'USD', 8],
+  ['Asia/Tokyo', 'ja-JP', 'USD', 8],
+  ['Australia/Sydney', 'en-AU', 'USD', 8],
+  ['UTC', 'en-US', 'USD', 8],
+];
 
 const MONTHLY_PRICES_MINOR = [900, 1900, 4900, 9900] as const;
 const YEARLY_PRICES_MINOR = [9900, 19900, 49900, 99900] as const;
@@ -193,12 +196,52 @@ const PLAN_NAMES: Readonly<Record<number, string>> = {
   99900: 'Business',
 };
 const FIRST_NAMES = [
-  'Ada', 'Ben', 'Chloe', 'Dev', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Liam',
-  'Mia', 'Noah', 'Olga', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tara', 'Uma', 'Victor', 'Wen', 'Yara',
+  'Ada',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemi',
+  'Liam',
+  'Mia',
+  'Noah',
+  'Olga',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tara',
+  'Uma',
+  'Victor',
+  'Wen',
+  'Yara',
 ];
 const LAST_NAMES = [
-  'Adams', 'Becker', 'Chen', 'Dubois', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jensen',
-  'Kowalski', 'Lopez', 'Martin', 'Nakamura', 'Okafor', 'Patel', 'Rossi', 'Schmidt', 'Tanaka', 'Weber',
+  'Adams',
+  'Becker',
+  'Chen',
+  'Dubois',
+  'Evans',
+  'Fischer',
+  'Garcia',
+  'Hughes',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Martin',
+  'Nakamura',
+  'Okafor',
+  'Patel',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Weber',
 ];
 
 /**
@@ -216,7 +259,10 @@ async function seedCustomers(
     await deps.db.transaction().execute(async (trx) => {
       const tx = { ...deps, db: trx };
       for (let i = 0; i < o.subscriptions; i++) {
-        const [zone, locale, currency] = pickWeighted(random, ZONES.map((z) => [z, z[3]] as const));
+        const [zone, locale, currency] = pickWeighted(
+          random,
+          ZONES.map((z) => [z, z[3]] as const),
+        );
         const first = pick(random, FIRST_NAMES);
         const last = pick(random, LAST_NAMES);
         const { customerId } = unwrap(

@@ -2,12 +2,11 @@
 // Expected failures print one line, `dunner: <message>`; only DUNNER_DEBUG=1 adds a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { openDatabase } from '../../adapters/db/connect.ts';
+import { DatabaseUnavailableError, openDatabase } from '../../adapters/db/connect.ts';
 import { migrate } from '../../adapters/db/migrate.ts';
 import { createTestGateway } from '../../adapters/gateways/test-gateway/test-gateway.ts';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { DatabaseUnavailableError } from '../../adapters/db/connect.ts';
 import { DEMO_DEFAULTS, DemoMerchantExistsError, runDemo } from './demo.ts';
 import { ListenError, serve } from './serve.ts';
 
@@ -44,7 +43,9 @@ export async function runCli(
 
 function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command('dunner')
-    .description('Dunner: a self-hostable dunning engine that recovers failed subscription payments.')
+    .description(
+      'Dunner: a self-hostable dunning engine that recovers failed subscription payments.',
+    )
     .version(packageVersion(), '-V, --version')
     // Errors come back to runCli as exceptions, which prints them on one line.
     .exitOverride()
@@ -85,7 +86,9 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('create the demo merchant mer_demo and walk its test clock through weeks of dunning')
+    .description(
+      'create the demo merchant mer_demo and walk its test clock through weeks of dunning',
+    )
     .option(
       '--subscriptions <n>',
       'subscriptions to create',
@@ -128,7 +131,7 @@ function wholeNumber(min: number, max: number): (raw: string) => number {
   return (raw) => {
     const value = Number(raw);
     if (!/^\d+$/.test(raw.trim()) || value < min || value > max)
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return value;
   };
 }
@@ -160,7 +163,7 @@ function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
       return EXIT.ok;
     // `dunner` alone prints the help to stderr; that is a usage error, with nothing more to say.
     if (error.code === 'commander.help') return EXIT.usage;
-    const message = oneLine(error.message.replace(/^error: /, ''));
+    const message = oneLine(error.message.replace(/^error: /, '')).replace(/\.$/, '');
     stderr.write(`dunner: ${message} (see dunner --help)\n`);
     return EXIT.usage;
   }
