@@ -62,15 +62,12 @@ describe('money', () => {
     expect(money(1999, 'USD')).toEqual({ amountMinor: 1999, currency: 'USD' });
   });
 
-  it.each([
-    [12.5],
-    [0.1],
-    [Number.NaN],
-    [Number.POSITIVE_INFINITY],
-    [Number.MAX_SAFE_INTEGER + 1],
-  ])('rejects %s because money is never a float or an unsafe integer', (amount) => {
-    expect(() => money(amount, 'USD')).toThrow(RangeError);
-  });
+  it.each([[12.5], [0.1], [Number.NaN], [Number.POSITIVE_INFINITY], [Number.MAX_SAFE_INTEGER + 1]])(
+    'rejects %s because money is never a float or an unsafe integer',
+    (amount) => {
+      expect(() => money(amount, 'USD')).toThrow(RangeError);
+    },
+  );
 });
 
 describe('addMoney and subtractMoney', () => {
@@ -87,9 +84,7 @@ describe('addMoney and subtractMoney', () => {
     ['add', addMoney],
     ['subtract', subtractMoney],
   ] as const)('refuses to %s amounts in different currencies', (_name, op) => {
-    expect(() => op(money(100, 'USD'), money(100, 'EUR'))).toThrow(
-      /cannot combine USD with EUR/,
-    );
+    expect(() => op(money(100, 'USD'), money(100, 'EUR'))).toThrow(/cannot combine USD with EUR/);
   });
 
   it('refuses a sum that would leave the safe integer range', () => {

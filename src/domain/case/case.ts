@@ -236,8 +236,10 @@ export function afterAttempt(
       }
       const entry = entryAt(def, decision.stepIndex);
       const message = entry.message.enabled ? entry.message : null;
+      // The step retry charged the whole amount due, so an overdue renewal retry is covered by it.
+      const renewalRetryAt = c.renewalRetryAt && c.renewalRetryAt.getTime() <= now.getTime() ? null : c.renewalRetryAt;
       return {
-        case: { ...declined, stepIndex: decision.stepIndex + 1 },
+        case: { ...declined, stepIndex: decision.stepIndex + 1, renewalRetryAt },
         message,
         recheckAt: null,
         why: `retry declined (${outcome.category}); moving to the next step`,

@@ -30,6 +30,8 @@ export const STRIPE_DECLINE_CODES: Readonly<Record<string, DeclineCategory>> = {
   invalid_expiry_year: 'update_method',
   incorrect_zip: 'update_method',
   new_account_information_available: 'update_method',
+  // reference/declines-sourced.md: the amount is wrong for this card; fix before charging again.
+  invalid_amount: 'update_method',
   authentication_required: 'authentication_required',
   insufficient_funds: 'insufficient_funds',
   card_velocity_exceeded: 'insufficient_funds',

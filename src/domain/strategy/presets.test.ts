@@ -20,12 +20,15 @@ describe('presets', () => {
     ['gentle_30', [1, 4, 8, 13, 19, 25], [4, 8, 13, 19, 25], 30, 'cancel'],
     ['firm_14', [1, 3, 6, 9, 12], [3, 6, 9, 12], 14, 'mark_unpaid'],
     ['one_step', [], [], 1, 'cancel'],
-  ] as const)('%s runs steps on days %j, retries on %j, ends on day %i with %s', (key, days, retryDays, finalDay, action) => {
-    const def = buildPreset(key, 'card');
-    expect(def.steps.map((s) => s.day)).toEqual(days);
-    expect(def.steps.filter((s) => s.retry).map((s) => s.day)).toEqual(retryDays);
-    expect(def.final).toMatchObject({ day: finalDay, action });
-  });
+  ] as const)(
+    '%s runs steps on days %j, retries on %j, ends on day %i with %s',
+    (key, days, retryDays, finalDay, action) => {
+      const def = buildPreset(key, 'card');
+      expect(def.steps.map((s) => s.day)).toEqual(days);
+      expect(def.steps.filter((s) => s.retry).map((s) => s.day)).toEqual(retryDays);
+      expect(def.final).toMatchObject({ day: finalDay, action });
+    },
+  );
 
   it.each([
     ['gentle_30', ['first_notice', 'reminder', 'reminder', 'final_warning'], 'canceled'],
@@ -39,10 +42,13 @@ describe('presets', () => {
     expect(def.final.message).toMatchObject({ enabled: true, template: finalTemplate });
   });
 
-  it.each(['gentle_30', 'firm_14'] as const)('%s copies the merchant BCC only on the final warning', (key) => {
-    const bcc = buildPreset(key, 'card').steps.filter((s) => s.message.bcc);
-    expect(bcc.map((s) => s.message.template)).toEqual(['final_warning']);
-  });
+  it.each(['gentle_30', 'firm_14'] as const)(
+    '%s copies the merchant BCC only on the final warning',
+    (key) => {
+      const bcc = buildPreset(key, 'card').steps.filter((s) => s.message.bcc);
+      expect(bcc.map((s) => s.message.template)).toEqual(['final_warning']);
+    },
+  );
 
   it.each(PAYMENT_METHOD_TYPES)('one_step ends dunning after the first failure for %s', (type) => {
     const def = buildPreset('one_step', type);

@@ -111,9 +111,7 @@ describe('validateStrategy', () => {
     expect(fields(validateStrategy(def))).toEqual(['steps[0].day']);
   });
 
-  // Known gap: step messages need a template, the final message does not. Turn `it.fails` into
-  // `it` once validateStrategy checks `final.message.template` the same way.
-  it.fails('rejects a final message switched on without a template', () => {
+  it('rejects a final message switched on without a template', () => {
     const def = { ...VALID, final: { ...VALID.final, message: msg('') } };
     expect(fields(validateStrategy(def))).toEqual(['final.message.template']);
   });

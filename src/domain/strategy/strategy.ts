@@ -51,7 +51,8 @@ export function validateStrategy(def: StrategyDefinition): FieldError[] {
     });
   }
   const finalDay = def.final.day;
-  if (!Number.isInteger(finalDay) || finalDay < 1 || finalDay > MAX_STRATEGY_DAYS) {
+  const finalDayValid = Number.isInteger(finalDay) && finalDay >= 1 && finalDay <= MAX_STRATEGY_DAYS;
+  if (!finalDayValid) {
     errors.push({
       field: 'final.day',
       message: `must be a whole number from 1 to ${MAX_STRATEGY_DAYS}`,
@@ -60,6 +61,9 @@ export function validateStrategy(def: StrategyDefinition): FieldError[] {
   if (!FINAL_ACTIONS.includes(def.final.action)) {
     errors.push({ field: 'final.action', message: `must be one of ${FINAL_ACTIONS.join(', ')}` });
   }
+  if (def.final.message.enabled && def.final.message.template.trim() === '') {
+    errors.push({ field: 'final.message.template', message: 'is required when the message is on' });
+  }
   let previousDay = 0;
   def.steps.forEach((step, i) => {
     const field = `steps[${i}].day`;
@@ -67,7 +71,7 @@ export function validateStrategy(def: StrategyDefinition): FieldError[] {
       errors.push({ field, message: 'must be a whole number of at least 1' });
     } else if (step.day <= previousDay) {
       errors.push({ field, message: 'steps must be in increasing day order, one per day' });
-    } else if (step.day >= finalDay) {
+    } else if (finalDayValid && step.day >= finalDay) {
       errors.push({ field, message: `must come before the final step on day ${finalDay}` });
     }
     if (step.message.enabled && step.message.template.trim() === '') {

@@ -42,7 +42,12 @@ describe('entitlement', () => {
     ['past due with no grace period', pastDue(0), NOW, 'limited'],
     ['unpaid', { state: 'unpaid', graceDays: 7, pastDueSince: null }, NOW, 'none'],
     ['canceled', { state: 'canceled', graceDays: 7, pastDueSince: null }, NOW, 'none'],
-    ['unpaid inside what was grace', { state: 'unpaid', graceDays: 7, pastDueSince: NOW }, NOW, 'none'],
+    [
+      'unpaid inside what was grace',
+      { state: 'unpaid', graceDays: 7, pastDueSince: NOW },
+      NOW,
+      'none',
+    ],
   ] as const)('%s → %s access', (_name, input, now, expected) => {
     expect(entitlement(input, now)).toBe(expected);
   });

@@ -59,14 +59,17 @@ describe('periodStart', () => {
     ['month', 1, 12, '2027-03-02T15:00:00.000Z'],
     ['year', 1, 1, '2027-03-02T15:00:00.000Z'],
     ['year', 2, 1, '2028-03-02T15:00:00.000Z'],
-  ] as const)('a %s cycle of %i: period %i starts %s (counted in UTC)', (interval, intervalCount, index, expected) => {
-    const cycle: BillingCycle = {
-      anchorAt: new Date('2026-03-02T15:00:00Z'),
-      interval,
-      intervalCount,
-    };
-    expect(iso(periodStart(cycle, index))).toBe(expected);
-  });
+  ] as const)(
+    'a %s cycle of %i: period %i starts %s (counted in UTC)',
+    (interval, intervalCount, index, expected) => {
+      const cycle: BillingCycle = {
+        anchorAt: new Date('2026-03-02T15:00:00Z'),
+        interval,
+        intervalCount,
+      };
+      expect(iso(periodStart(cycle, index))).toBe(expected);
+    },
+  );
 
   it('counts days in UTC, so a US DST change does not move the renewal hour', () => {
     const cycle: BillingCycle = {

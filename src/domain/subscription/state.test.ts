@@ -104,25 +104,30 @@ describe('subscription transition table', () => {
   });
 
   it('reactivates a canceled subscription and refuses every other event on it', () => {
-    const accepted = ROWS.filter(([state, , expected]) => state === 'canceled' && expected !== 'refused');
+    const accepted = ROWS.filter(
+      ([state, , expected]) => state === 'canceled' && expected !== 'refused',
+    );
     expect(accepted.map(([, event]) => event)).toEqual(['reactivated']);
   });
 
   it.each([
     ['a payment', 'payment_applied'],
     ['a retried renewal', 'charge_succeeded'],
-  ] as const)('an unpaid subscription returns to active when %s brings the balance to 0', (_, kind) => {
-    expect(transition('unpaid', { kind, balanceAfterMinor: 0 })).toEqual({
-      ok: true,
-      state: 'active',
-      changed: true,
-    });
-    expect(transition('unpaid', { kind, balanceAfterMinor: 1 })).toEqual({
-      ok: true,
-      state: 'unpaid',
-      changed: false,
-    });
-  });
+  ] as const)(
+    'an unpaid subscription returns to active when %s brings the balance to 0',
+    (_, kind) => {
+      expect(transition('unpaid', { kind, balanceAfterMinor: 0 })).toEqual({
+        ok: true,
+        state: 'active',
+        changed: true,
+      });
+      expect(transition('unpaid', { kind, balanceAfterMinor: 1 })).toEqual({
+        ok: true,
+        state: 'unpaid',
+        changed: false,
+      });
+    },
+  );
 
   it('explains why a refused event was refused', () => {
     expect(transition('active', { kind: 'final_action', action: 'cancel' })).toEqual({
