@@ -19,7 +19,6 @@ export function createTestGateway(db: Db, options: TestGatewayOptions = {}): Pay
   return {
     name: 'test',
     async charge(req: ChargeRequest): Promise<ChargeResult> {
-      if (options.latencyMs) await delay(options.latencyMs);
       const decided = decide(req);
       const row = await db
         .insertInto('test_gateway_charges')
@@ -47,6 +46,9 @@ export function createTestGateway(db: Db, options: TestGatewayOptions = {}): Pay
           'request_count',
         ])
         .executeTakeFirstOrThrow();
+      // The answer travels back after the processor has booked the charge: a worker that dies
+      // now has charged without knowing it, the hardest case for idempotency.
+      if (options.latencyMs) await delay(options.latencyMs);
 
       if (
         row.token !== req.token ||
