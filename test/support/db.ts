@@ -3,16 +3,25 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { type DatabaseHandle, openDatabase } from '../../src/adapters/db/connect.ts';
-import { PG_TEMPLATE_DB, PGLITE_TEMPLATE_FILE, adminUrl, testDbKind, urlFor } from './env.ts';
+import { adminUrl, PG_TEMPLATE_DB, PGLITE_TEMPLATE_FILE, testDbKind, urlFor } from './env.ts';
 
-export type TestDatabase = DatabaseHandle & { url: string | null; name: string | null; drop(): Promise<void> };
+export type TestDatabase = DatabaseHandle & {
+  url: string | null;
+  name: string | null;
+  drop(): Promise<void>;
+};
 
 let counter = 0;
 
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { poolSize?: number } = {},
+): Promise<TestDatabase> {
   if (testDbKind() === 'pglite') {
     const template = new Blob([readFileSync(PGLITE_TEMPLATE_FILE)]);
-    const handle = await openDatabase({ kind: 'pglite', dataDir: null }, { pgliteTemplate: template });
+    const handle = await openDatabase(
+      { kind: 'pglite', dataDir: null },
+      { pgliteTemplate: template },
+    );
     return { ...handle, url: null, name: null, drop: () => handle.close() };
   }
   const name = `dunner_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;

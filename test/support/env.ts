@@ -3,7 +3,8 @@ import path from 'node:path';
 /** Which database the integration tests run on: DUNNER_TEST_DB=pglite (default) or postgres. */
 export function testDbKind(): 'pglite' | 'postgres' {
   const kind = process.env.DUNNER_TEST_DB ?? 'pglite';
-  if (kind !== 'pglite' && kind !== 'postgres') throw new Error(`DUNNER_TEST_DB must be pglite or postgres (got ${kind})`);
+  if (kind !== 'pglite' && kind !== 'postgres')
+    throw new Error(`DUNNER_TEST_DB must be pglite or postgres (got ${kind})`);
   return kind;
 }
 

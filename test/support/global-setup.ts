@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../../src/adapters/db/connect.ts';
 import { migrate } from '../../src/adapters/db/migrate.ts';
-import { PG_TEMPLATE_DB, PGLITE_TEMPLATE_FILE, adminUrl, testDbKind, urlFor } from './env.ts';
+import { adminUrl, PG_TEMPLATE_DB, PGLITE_TEMPLATE_FILE, testDbKind, urlFor } from './env.ts';
 
 export default async function setup(): Promise<void> {
   if (testDbKind() === 'postgres') {

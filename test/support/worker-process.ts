@@ -10,14 +10,23 @@ import { runWorkerOnce } from '../../src/app/worker/worker.ts';
 
 const config = loadConfig();
 const handle = await openDatabase(config.database, { poolSize: 2 });
-const deps = { db: handle.db, clock: systemClock, gateway: createTestGateway(handle.db, { latencyMs: Number(process.env.TEST_GATEWAY_LATENCY_MS ?? 0) }) };
+const deps = {
+  db: handle.db,
+  clock: systemClock,
+  gateway: createTestGateway(handle.db, {
+    latencyMs: Number(process.env.TEST_GATEWAY_LATENCY_MS ?? 0),
+  }),
+};
 const workerId = `child-${process.pid}`;
 
 for (;;) {
   const n = await runWorkerOnce(deps, {
-    workerId, batchSize: config.workerBatchSize, leaseMs: config.leaseMs,
+    workerId,
+    batchSize: config.workerBatchSize,
+    leaseMs: config.leaseMs,
     onItem: (item, outcome) => process.stdout.write(`done ${item.kind} ${item.id} ${outcome}\n`),
-    onError: (item, error) => process.stderr.write(`error ${item.kind} ${item.id}: ${(error as Error).message}\n`),
+    onError: (item, error) =>
+      process.stderr.write(`error ${item.kind} ${item.id}: ${(error as Error).message}\n`),
   });
   if (n > 0) continue;
   // Work still leased by a dead worker becomes claimable when its lease ends: wait for it.

@@ -12,16 +12,27 @@ import { createMerchant } from '../../src/app/use-cases/create-merchant.ts';
 import { createSubscription } from '../../src/app/use-cases/create-subscription.ts';
 import type { PresetKey } from '../../src/domain/strategy/presets.ts';
 import { entitlement } from '../../src/domain/subscription/entitlement.ts';
-import { type TestDatabase, createTestDatabase } from './db.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export type World = Awaited<ReturnType<typeof createWorld>>;
 
-export async function createWorld(options: { preset: PresetKey; start: Date; graceDays?: number; database?: TestDatabase }) {
+export async function createWorld(options: {
+  preset: PresetKey;
+  start: Date;
+  graceDays?: number;
+  database?: TestDatabase;
+}) {
   const database = options.database ?? (await createTestDatabase());
   const clock = fixedClock(options.start);
   const deps: Deps = { db: database.db, clock, gateway: createTestGateway(database.db) };
   const { merchantId } = unwrap(
-    await createMerchant(deps, { name: 'Scenario Co', mode: 'test', defaultPreset: options.preset, testClockAt: options.start, defaultGraceDays: options.graceDays ?? 3 }),
+    await createMerchant(deps, {
+      name: 'Scenario Co',
+      mode: 'test',
+      defaultPreset: options.preset,
+      testClockAt: options.start,
+      defaultGraceDays: options.graceDays ?? 3,
+    }),
   );
   const db = database.db;
 
@@ -30,7 +41,11 @@ export async function createWorld(options: { preset: PresetKey; start: Date; gra
     db,
     merchantId,
     async now(): Promise<Date> {
-      const m = await db.selectFrom('merchants').select('test_clock_at').where('merchant_id', '=', merchantId).executeTakeFirstOrThrow();
+      const m = await db
+        .selectFrom('merchants')
+        .select('test_clock_at')
+        .where('merchant_id', '=', merchantId)
+        .executeTakeFirstOrThrow();
       return m.test_clock_at!;
     },
     async subscribe(s: {
@@ -44,17 +59,40 @@ export async function createWorld(options: { preset: PresetKey; start: Date; gra
       primarySubscriptionId?: string;
       autoRenew?: boolean;
     }): Promise<string> {
-      const { customerId } = unwrap(await createCustomer(deps, { merchantId, name: 'Ada Lovelace', email: 'ada@example.com', timeZone: s.timeZone ?? 'UTC' }));
+      const { customerId } = unwrap(
+        await createCustomer(deps, {
+          merchantId,
+          name: 'Ada Lovelace',
+          email: 'ada@example.com',
+          timeZone: s.timeZone ?? 'UTC',
+        }),
+      );
       const { paymentMethodId } = unwrap(
         s.card === 'pay_link'
           ? await addPaymentMethod(deps, { merchantId, customerId, type: 'pay_link' })
-          : await addPaymentMethod(deps, { merchantId, customerId, type: 'card', testCard: { number: TEST_CARDS[s.card].number, ...(s.succeedsFrom ? { succeedsFrom: s.succeedsFrom } : {}) } }),
+          : await addPaymentMethod(deps, {
+              merchantId,
+              customerId,
+              type: 'card',
+              testCard: {
+                number: TEST_CARDS[s.card].number,
+                ...(s.succeedsFrom ? { succeedsFrom: s.succeedsFrom } : {}),
+              },
+            }),
       );
       const { subscriptionId } = unwrap(
         await createSubscription(deps, {
-          merchantId, customerId, paymentMethodId, productName: 'Pro plan', priceMinor: s.priceMinor ?? 2000, currency: s.currency ?? 'USD',
-          interval: 'month', currentPeriodStart: s.periodStart, ...(s.graceDays !== undefined ? { graceDays: s.graceDays } : {}),
-          ...(s.primarySubscriptionId ? { primarySubscriptionId: s.primarySubscriptionId } : {}), ...(s.autoRenew !== undefined ? { autoRenew: s.autoRenew } : {}),
+          merchantId,
+          customerId,
+          paymentMethodId,
+          productName: 'Pro plan',
+          priceMinor: s.priceMinor ?? 2000,
+          currency: s.currency ?? 'USD',
+          interval: 'month',
+          currentPeriodStart: s.periodStart,
+          ...(s.graceDays !== undefined ? { graceDays: s.graceDays } : {}),
+          ...(s.primarySubscriptionId ? { primarySubscriptionId: s.primarySubscriptionId } : {}),
+          ...(s.autoRenew !== undefined ? { autoRenew: s.autoRenew } : {}),
         }),
       );
       return subscriptionId;
@@ -63,39 +101,95 @@ export async function createWorld(options: { preset: PresetKey; start: Date; gra
       unwrap(await advanceTestClock(deps, merchantId, to));
     },
     async subscription(subscriptionId: string) {
-      const row = await db.selectFrom('subscriptions').selectAll().where('merchant_id', '=', merchantId).where('subscription_id', '=', subscriptionId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('merchant_id', '=', merchantId)
+        .where('subscription_id', '=', subscriptionId)
+        .executeTakeFirstOrThrow();
       const now = await world.now();
       return {
         state: row.state,
-        entitlement: entitlement({ state: row.state, graceDays: row.grace_days, pastDueSince: row.past_due_since }, now),
+        entitlement: entitlement(
+          { state: row.state, graceDays: row.grace_days, pastDueSince: row.past_due_since },
+          now,
+        ),
         balanceMinor: row.balance_minor,
         periodEnd: row.current_period_end,
         row,
       };
     },
     async latestCase(subscriptionId: string) {
-      return db.selectFrom('dunning_cases').selectAll().where('merchant_id', '=', merchantId).where('subscription_id', '=', subscriptionId)
-        .orderBy('opened_at', 'desc').orderBy('created_at', 'desc').executeTakeFirst();
+      return db
+        .selectFrom('dunning_cases')
+        .selectAll()
+        .where('merchant_id', '=', merchantId)
+        .where('subscription_id', '=', subscriptionId)
+        .orderBy('opened_at', 'desc')
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
     },
     /** Charge requests the test gateway received for this subscription, in order. */
     async gatewayCharges(subscriptionId: string) {
-      const keys = await db.selectFrom('payment_attempts').select('idempotency_key').where('merchant_id', '=', merchantId).where('subscription_id', '=', subscriptionId).execute();
+      const keys = await db
+        .selectFrom('payment_attempts')
+        .select('idempotency_key')
+        .where('merchant_id', '=', merchantId)
+        .where('subscription_id', '=', subscriptionId)
+        .execute();
       if (keys.length === 0) return [];
-      return db.selectFrom('test_gateway_charges').selectAll().where('merchant_id', '=', merchantId)
-        .where('idempotency_key', 'in', keys.map((k) => k.idempotency_key)).orderBy('first_requested_at').execute();
+      return db
+        .selectFrom('test_gateway_charges')
+        .selectAll()
+        .where('merchant_id', '=', merchantId)
+        .where(
+          'idempotency_key',
+          'in',
+          keys.map((k) => k.idempotency_key),
+        )
+        .orderBy('first_requested_at')
+        .execute();
     },
     async attempts(subscriptionId: string) {
-      return db.selectFrom('payment_attempts').selectAll().where('merchant_id', '=', merchantId).where('subscription_id', '=', subscriptionId).orderBy('requested_at').orderBy('created_at').execute();
+      return db
+        .selectFrom('payment_attempts')
+        .selectAll()
+        .where('merchant_id', '=', merchantId)
+        .where('subscription_id', '=', subscriptionId)
+        .orderBy('requested_at')
+        .orderBy('created_at')
+        .execute();
     },
     /** Messages queued for the customer of this subscription: template names in order, with state. */
     async messages(subscriptionId: string) {
-      const rows = await db.selectFrom('outbox').select(['payload', 'available_at', 'canceled_at']).where('merchant_id', '=', merchantId).where('topic', '=', 'message').orderBy('outbox_id').execute();
+      const rows = await db
+        .selectFrom('outbox')
+        .select(['payload', 'available_at', 'canceled_at'])
+        .where('merchant_id', '=', merchantId)
+        .where('topic', '=', 'message')
+        .orderBy('outbox_id')
+        .execute();
       return rows
-        .map((r) => ({ ...(r.payload as unknown as { template: string; subscription_id: string; step: string; bcc: boolean }), at: r.available_at, canceled: r.canceled_at !== null }))
+        .map((r) => ({
+          ...(r.payload as unknown as {
+            template: string;
+            subscription_id: string;
+            step: string;
+            bcc: boolean;
+          }),
+          at: r.available_at,
+          canceled: r.canceled_at !== null,
+        }))
         .filter((m) => m.subscription_id === subscriptionId);
     },
     async events(subscriptionId: string) {
-      return db.selectFrom('events').select(['type', 'occurred_at', 'data', 'case_id']).where('merchant_id', '=', merchantId).where('subscription_id', '=', subscriptionId).orderBy('event_id').execute();
+      return db
+        .selectFrom('events')
+        .select(['type', 'occurred_at', 'data', 'case_id'])
+        .where('merchant_id', '=', merchantId)
+        .where('subscription_id', '=', subscriptionId)
+        .orderBy('event_id')
+        .execute();
     },
     close: () => database.drop(),
   };

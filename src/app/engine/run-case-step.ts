@@ -27,6 +27,21 @@ async function lockCase(
   caseId: string,
   workerId: string,
 ): Promise<Locked | null> {
+  // Lock order everywhere: subscription, then its case (renewals lock in the same order).
+  const target = await trx
+    .selectFrom('dunning_cases')
+    .select('subscription_id')
+    .where('merchant_id', '=', merchantId)
+    .where('case_id', '=', caseId)
+    .executeTakeFirst();
+  if (!target) return null;
+  const sub = await trx
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('subscription_id', '=', target.subscription_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   const row = await trx
     .selectFrom('dunning_cases')
     .selectAll()
@@ -35,13 +50,6 @@ async function lockCase(
     .forUpdate()
     .executeTakeFirst();
   if (!row || row.lease_owner !== workerId) return null;
-  const sub = await trx
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('subscription_id', '=', row.subscription_id)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
   const merchant = await trx
     .selectFrom('merchants')
     .select('test_clock_at')

@@ -59,7 +59,10 @@ export async function applySubscriptionEvent(
       .execute();
     await recordEvent(trx, {
       merchantId: target.merchant_id,
-      type: target.state === 'canceled' && state === 'active' ? 'subscription.reactivated' : EVENT_FOR_STATE[state],
+      type:
+        target.state === 'canceled' && state === 'active'
+          ? 'subscription.reactivated'
+          : EVENT_FOR_STATE[state],
       occurredAt: at,
       subscriptionId: target.subscription_id,
       caseId: options.caseId ?? null,

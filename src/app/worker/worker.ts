@@ -11,6 +11,8 @@ export type WorkerOptions = {
   workerId?: string;
   batchSize: number;
   leaseMs: number;
+  /** Items of a batch carried at once (default 1). */
+  concurrency?: number;
   merchantId?: string;
   /** Called after each item; failures are reported here and the item is retried after its lease. */
   onItem?: (item: DueItem, outcome: string) => void;
@@ -29,23 +31,40 @@ export async function runWorkerOnce(deps: Deps, options: WorkerOptions): Promise
   };
   const renewals = await claimDueRenewals(deps.db, claim);
   const cases = await claimDueCases(deps.db, claim);
-  for (const item of [...renewals, ...cases]) {
-    try {
-      const outcome =
-        item.kind === 'renewal'
-          ? await renewSubscription(deps, workerId, item.merchantId, item.id)
-          : await runCaseStep(deps, workerId, item.merchantId, item.id);
-      options.onItem?.(item, outcome);
-    } catch (error) {
-      // The item keeps its lease and is claimed again once the lease ends.
-      if (options.onError) options.onError(item, error);
-      else
-        console.error(
-          `dunner worker: ${item.kind} ${item.id} failed: ${(error as Error).stack ?? error}`,
-        );
+  const items = [...renewals, ...cases];
+  // Items are independent (each locks its own rows), so a worker may carry several at once; on
+  // PostgreSQL this overlaps gateway calls and commits. PGlite has one connection: keep it at 1.
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await processItem(deps, workerId, item, options);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, lane));
   return renewals.length + cases.length;
+}
+
+async function processItem(
+  deps: Deps,
+  workerId: string,
+  item: DueItem,
+  options: WorkerOptions,
+): Promise<void> {
+  try {
+    const outcome =
+      item.kind === 'renewal'
+        ? await renewSubscription(deps, workerId, item.merchantId, item.id)
+        : await runCaseStep(deps, workerId, item.merchantId, item.id);
+    options.onItem?.(item, outcome);
+  } catch (error) {
+    // The item keeps its lease and is claimed again once the lease ends.
+    if (options.onError) options.onError(item, error);
+    else
+      console.error(
+        `dunner worker: ${item.kind} ${item.id} failed: ${(error as Error).stack ?? error}`,
+      );
+  }
 }
 
 /** Processes batches until nothing is due (for the test clock, the demo and benchmarks). */
@@ -69,4 +88,9 @@ export async function runWorker(
     const n = await runWorkerOnce(deps, { ...options, workerId });
     if (n === 0) await delay(options.pollMs, undefined, { signal: options.signal }).catch(() => {});
   }
+}
+
+/** How many items one worker carries at once: PGlite serves one connection, PostgreSQL a pool. */
+export function workerConcurrency(database: 'pglite' | 'postgres'): number {
+  return database === 'postgres' ? 8 : 1;
 }
