@@ -39,7 +39,12 @@ export async function openDatabase(
       parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
     });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-    return { db, kind: 'pglite', close: () => db.destroy(), dump: () => client.dumpDataDir('none') };
+    return {
+      db,
+      kind: 'pglite',
+      close: () => db.destroy(),
+      dump: () => client.dumpDataDir('none'),
+    };
   }
   const pool = new pg.Pool({
     connectionString: config.url,

@@ -1,7 +1,8 @@
 // Operator and merchant actions on a subscription: cancel, reactivate, pay by other means,
 // write off the balance, retry the renewal. Each is one transaction with its events.
-import { recordEvent } from '../../adapters/db/events.repo.ts';
+
 import type { Db } from '../../adapters/db/connect.ts';
+import { recordEvent } from '../../adapters/db/events.repo.ts';
 import type { SubscriptionRow } from '../../adapters/db/schema.ts';
 import { isAmountMinor } from '../../domain/money.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
@@ -10,52 +11,104 @@ import type { Deps } from '../deps.ts';
 import { markOutstandingChargesPaid, recoverCase, stopCase } from '../engine/cases.ts';
 import { chargeNow } from '../engine/charge-now.ts';
 import { applySubscriptionEvent } from '../engine/subscription-state.ts';
-import { type Result, fail, ok } from '../result.ts';
+import { fail, ok, type Result } from '../result.ts';
 
 type Target = { merchantId: string; subscriptionId: string };
 
 async function lockSub(trx: Db, t: Target): Promise<SubscriptionRow | undefined> {
-  return trx.selectFrom('subscriptions').selectAll().where('merchant_id', '=', t.merchantId).where('subscription_id', '=', t.subscriptionId).forUpdate().executeTakeFirst();
+  return trx
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('merchant_id', '=', t.merchantId)
+    .where('subscription_id', '=', t.subscriptionId)
+    .forUpdate()
+    .executeTakeFirst();
 }
 
 async function openCaseOf(trx: Db, sub: SubscriptionRow) {
-  return trx.selectFrom('dunning_cases').selectAll()
-    .where('merchant_id', '=', sub.merchant_id).where('subscription_id', '=', sub.subscription_id).where('status', '=', 'open').forUpdate().executeTakeFirst();
+  return trx
+    .selectFrom('dunning_cases')
+    .selectAll()
+    .where('merchant_id', '=', sub.merchant_id)
+    .where('subscription_id', '=', sub.subscription_id)
+    .where('status', '=', 'open')
+    .forUpdate()
+    .executeTakeFirst();
 }
 
 async function nowFor(trx: Db, deps: Deps, merchantId: string): Promise<Date> {
-  const m = await trx.selectFrom('merchants').select('test_clock_at').where('merchant_id', '=', merchantId).executeTakeFirstOrThrow();
+  const m = await trx
+    .selectFrom('merchants')
+    .select('test_clock_at')
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirstOrThrow();
   return merchantNow(m, deps.clock);
 }
 
 /** Cancels at once; an open case stops and nothing more is charged or sent. */
-export async function cancelSubscription(deps: Deps, t: Target & { reason?: string }): Promise<Result<{ state: 'canceled' }>> {
+export async function cancelSubscription(
+  deps: Deps,
+  t: Target & { reason?: string },
+): Promise<Result<{ state: 'canceled' }>> {
   return deps.db.transaction().execute(async (trx) => {
     const sub = await lockSub(trx, t);
     if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
-    if (sub.state === 'canceled') return fail('invalid_state', 'the subscription is already canceled', 'subscription_id');
+    if (sub.state === 'canceled')
+      return fail('invalid_state', 'the subscription is already canceled', 'subscription_id');
     const now = await nowFor(trx, deps, t.merchantId);
     const open = await openCaseOf(trx, sub);
     if (open) await stopCase(trx, open, 'subscription canceled', now);
-    await applySubscriptionEvent(trx, sub, { kind: 'canceled' }, now, { scope: 'subscription', reason: t.reason ?? 'canceled by the merchant', caseId: open?.case_id ?? null });
+    await applySubscriptionEvent(trx, sub, { kind: 'canceled' }, now, {
+      scope: 'subscription',
+      reason: t.reason ?? 'canceled by the merchant',
+      caseId: open?.case_id ?? null,
+    });
     return ok({ state: 'canceled' as const });
   });
 }
 
 /** A canceled subscription comes back with a new period from now; its first renewal is charged at once. */
-export async function reactivateSubscription(deps: Deps, t: Target): Promise<Result<{ state: 'active' }>> {
+export async function reactivateSubscription(
+  deps: Deps,
+  t: Target,
+): Promise<Result<{ state: 'active' }>> {
   return deps.db.transaction().execute(async (trx) => {
     const sub = await lockSub(trx, t);
     if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
-    if (sub.state !== 'canceled') return fail('invalid_state', `only a canceled subscription can be reactivated (this one is ${sub.state})`, 'subscription_id');
+    if (sub.state !== 'canceled')
+      return fail(
+        'invalid_state',
+        `only a canceled subscription can be reactivated (this one is ${sub.state})`,
+        'subscription_id',
+      );
     const now = await nowFor(trx, deps, t.merchantId);
     // Anchor one interval back so period 0 ends now: the worker renews (and charges) it right away.
-    const cycle = { anchorAt: now, interval: sub.billing_interval, intervalCount: sub.interval_count };
+    const cycle = {
+      anchorAt: now,
+      interval: sub.billing_interval,
+      intervalCount: sub.interval_count,
+    };
     const anchor = periodBounds(cycle, -1).start;
-    await trx.updateTable('subscriptions')
-      .set({ anchor_at: anchor, period_index: 0, current_period_start: anchor, current_period_end: now, next_renewal_at: now, updated_at: new Date() })
-      .where('merchant_id', '=', sub.merchant_id).where('subscription_id', '=', sub.subscription_id).execute();
-    await applySubscriptionEvent(trx, { ...sub, next_renewal_at: now }, { kind: 'reactivated' }, now, { scope: 'subscription', reason: 'reactivated' });
+    await trx
+      .updateTable('subscriptions')
+      .set({
+        anchor_at: anchor,
+        period_index: 0,
+        current_period_start: anchor,
+        current_period_end: now,
+        next_renewal_at: now,
+        updated_at: new Date(),
+      })
+      .where('merchant_id', '=', sub.merchant_id)
+      .where('subscription_id', '=', sub.subscription_id)
+      .execute();
+    await applySubscriptionEvent(
+      trx,
+      { ...sub, next_renewal_at: now },
+      { kind: 'reactivated' },
+      now,
+      { scope: 'subscription', reason: 'reactivated' },
+    );
     return ok({ state: 'active' as const });
   });
 }
@@ -64,18 +117,46 @@ export async function reactivateSubscription(deps: Deps, t: Target): Promise<Res
  * Payment received outside the engine (bank transfer, cash). Clearing the balance recovers the
  * open case at once and returns past_due or unpaid to active.
  */
-export async function applyPayment(deps: Deps, t: Target & { amountMinor: number; reference?: string }): Promise<Result<{ balanceMinor: number; state: SubscriptionRow['state'] }>> {
-  if (!isAmountMinor(t.amountMinor) || t.amountMinor === 0) return fail('invalid_field', 'amount must be a whole number of minor units above 0', 'amount_minor');
+export async function applyPayment(
+  deps: Deps,
+  t: Target & { amountMinor: number; reference?: string },
+): Promise<Result<{ balanceMinor: number; state: SubscriptionRow['state'] }>> {
+  if (!isAmountMinor(t.amountMinor) || t.amountMinor === 0)
+    return fail(
+      'invalid_field',
+      'amount must be a whole number of minor units above 0',
+      'amount_minor',
+    );
   return deps.db.transaction().execute(async (trx) => {
     const sub = await lockSub(trx, t);
     if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
-    if (t.amountMinor > sub.balance_minor) return fail('invalid_field', `amount exceeds the balance of ${sub.balance_minor}`, 'amount_minor');
+    if (t.amountMinor > sub.balance_minor)
+      return fail(
+        'invalid_field',
+        `amount exceeds the balance of ${sub.balance_minor}`,
+        'amount_minor',
+      );
     const now = await nowFor(trx, deps, t.merchantId);
     const balance = sub.balance_minor - t.amountMinor;
-    await recordEvent(trx, { merchantId: sub.merchant_id, type: 'payment.applied', occurredAt: now, subscriptionId: sub.subscription_id,
-      data: { amount_minor: t.amountMinor, currency: sub.currency, reference: t.reference ?? null, balance_minor: balance } });
+    await recordEvent(trx, {
+      merchantId: sub.merchant_id,
+      type: 'payment.applied',
+      occurredAt: now,
+      subscriptionId: sub.subscription_id,
+      data: {
+        amount_minor: t.amountMinor,
+        currency: sub.currency,
+        reference: t.reference ?? null,
+        balance_minor: balance,
+      },
+    });
     if (balance > 0) {
-      await trx.updateTable('subscriptions').set({ balance_minor: balance }).where('merchant_id', '=', sub.merchant_id).where('subscription_id', '=', sub.subscription_id).execute();
+      await trx
+        .updateTable('subscriptions')
+        .set({ balance_minor: balance })
+        .where('merchant_id', '=', sub.merchant_id)
+        .where('subscription_id', '=', sub.subscription_id)
+        .execute();
       return ok({ balanceMinor: balance, state: sub.state });
     }
     const open = await openCaseOf(trx, sub);
@@ -83,25 +164,60 @@ export async function applyPayment(deps: Deps, t: Target & { amountMinor: number
       await recoverCase(trx, open, sub, now, 'external_payment', t.amountMinor);
     } else {
       await markOutstandingChargesPaid(trx, sub, now);
-      await trx.updateTable('subscriptions').set({ balance_minor: 0 }).where('merchant_id', '=', sub.merchant_id).where('subscription_id', '=', sub.subscription_id).execute();
-      await applySubscriptionEvent(trx, sub, { kind: 'payment_applied', balanceAfterMinor: 0 }, now, { scope: 'subscription', reason: 'balance paid by other means' });
+      await trx
+        .updateTable('subscriptions')
+        .set({ balance_minor: 0 })
+        .where('merchant_id', '=', sub.merchant_id)
+        .where('subscription_id', '=', sub.subscription_id)
+        .execute();
+      await applySubscriptionEvent(
+        trx,
+        sub,
+        { kind: 'payment_applied', balanceAfterMinor: 0 },
+        now,
+        { scope: 'subscription', reason: 'balance paid by other means' },
+      );
     }
     return ok({ balanceMinor: 0, state: sub.state === 'canceled' ? 'canceled' : 'active' });
   });
 }
 
 /** Writes the balance off: owed charges are forgiven. State stays until a renewal is retried. */
-export async function writeOffBalance(deps: Deps, t: Target): Promise<Result<{ writtenOffMinor: number }>> {
+export async function writeOffBalance(
+  deps: Deps,
+  t: Target,
+): Promise<Result<{ writtenOffMinor: number }>> {
   return deps.db.transaction().execute(async (trx) => {
     const sub = await lockSub(trx, t);
     if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
     const open = await openCaseOf(trx, sub);
-    if (open) return fail('invalid_state', 'a dunning case is open: cancel dunning or mark it paid first', 'subscription_id');
+    if (open)
+      return fail(
+        'invalid_state',
+        'a dunning case is open: cancel dunning or mark it paid first',
+        'subscription_id',
+      );
     const now = await nowFor(trx, deps, t.merchantId);
-    await trx.updateTable('charges').set({ status: 'written_off' })
-      .where('merchant_id', '=', sub.merchant_id).where('subscription_id', '=', sub.subscription_id).where('status', 'in', ['failed', 'pending']).execute();
-    await trx.updateTable('subscriptions').set({ balance_minor: 0 }).where('merchant_id', '=', sub.merchant_id).where('subscription_id', '=', sub.subscription_id).execute();
-    await recordEvent(trx, { merchantId: sub.merchant_id, type: 'balance.written_off', occurredAt: now, subscriptionId: sub.subscription_id, data: { amount_minor: sub.balance_minor, currency: sub.currency } });
+    await trx
+      .updateTable('charges')
+      .set({ status: 'written_off' })
+      .where('merchant_id', '=', sub.merchant_id)
+      .where('subscription_id', '=', sub.subscription_id)
+      .where('status', 'in', ['failed', 'pending'])
+      .execute();
+    await trx
+      .updateTable('subscriptions')
+      .set({ balance_minor: 0 })
+      .where('merchant_id', '=', sub.merchant_id)
+      .where('subscription_id', '=', sub.subscription_id)
+      .execute();
+    await recordEvent(trx, {
+      merchantId: sub.merchant_id,
+      type: 'balance.written_off',
+      occurredAt: now,
+      subscriptionId: sub.subscription_id,
+      data: { amount_minor: sub.balance_minor, currency: sub.currency },
+    });
     return ok({ writtenOffMinor: sub.balance_minor });
   });
 }
@@ -110,17 +226,36 @@ export async function writeOffBalance(deps: Deps, t: Target): Promise<Result<{ w
  * Retries the renewal now: charges the balance, or the current period's price when the balance
  * was zeroed. Success returns an unpaid or past-due subscription to active (SPEC section 2).
  */
-export async function retryRenewal(deps: Deps, t: Target & { idempotencyKey: string }): Promise<Result<{ outcome: 'succeeded' | 'declined' | 'unknown'; state: SubscriptionRow['state'] }>> {
-  const sub = await deps.db.selectFrom('subscriptions').selectAll().where('merchant_id', '=', t.merchantId).where('subscription_id', '=', t.subscriptionId).executeTakeFirst();
+export async function retryRenewal(
+  deps: Deps,
+  t: Target & { idempotencyKey: string },
+): Promise<
+  Result<{ outcome: 'succeeded' | 'declined' | 'unknown'; state: SubscriptionRow['state'] }>
+> {
+  const sub = await deps.db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('merchant_id', '=', t.merchantId)
+    .where('subscription_id', '=', t.subscriptionId)
+    .executeTakeFirst();
   if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
-  if (sub.state === 'canceled') return fail('invalid_state', 'reactivate a canceled subscription instead', 'subscription_id');
-  if (!sub.payment_method_id) return fail('invalid_state', 'the subscription has no payment method', 'payment_method_id');
+  if (sub.state === 'canceled')
+    return fail('invalid_state', 'reactivate a canceled subscription instead', 'subscription_id');
+  if (!sub.payment_method_id)
+    return fail('invalid_state', 'the subscription has no payment method', 'payment_method_id');
   const amount = sub.balance_minor > 0 ? sub.balance_minor : sub.price_minor;
   if (amount === 0) return fail('invalid_state', 'nothing to charge', 'subscription_id');
 
   const result = await chargeNow(
     deps,
-    { merchantId: t.merchantId, subscriptionId: t.subscriptionId, amountMinor: amount, purpose: 'manual', idempotencyKey: `manual:${t.idempotencyKey}`, why: 'renewal retried by the merchant' },
+    {
+      merchantId: t.merchantId,
+      subscriptionId: t.subscriptionId,
+      amountMinor: amount,
+      purpose: 'manual',
+      idempotencyKey: `manual:${t.idempotencyKey}`,
+      why: 'renewal retried by the merchant',
+    },
     async (trx, { sub: locked, outcome, now }) => {
       if (outcome.kind !== 'succeeded') return locked.state;
       const open = await openCaseOf(trx, locked);
@@ -129,13 +264,35 @@ export async function retryRenewal(deps: Deps, t: Target & { idempotencyKey: str
         return 'active' as const;
       }
       await markOutstandingChargesPaid(trx, locked, now);
-      await trx.updateTable('subscriptions').set({ balance_minor: 0 }).where('merchant_id', '=', locked.merchant_id).where('subscription_id', '=', locked.subscription_id).execute();
-      await recordEvent(trx, { merchantId: locked.merchant_id, type: 'subscription.renewed', occurredAt: now, subscriptionId: locked.subscription_id, data: { amount_minor: amount, currency: locked.currency, via: 'manual_retry' } });
-      await applySubscriptionEvent(trx, locked, { kind: 'charge_succeeded', balanceAfterMinor: 0 }, now, { scope: 'subscription', reason: 'renewal retried and paid' });
+      await trx
+        .updateTable('subscriptions')
+        .set({ balance_minor: 0 })
+        .where('merchant_id', '=', locked.merchant_id)
+        .where('subscription_id', '=', locked.subscription_id)
+        .execute();
+      await recordEvent(trx, {
+        merchantId: locked.merchant_id,
+        type: 'subscription.renewed',
+        occurredAt: now,
+        subscriptionId: locked.subscription_id,
+        data: { amount_minor: amount, currency: locked.currency, via: 'manual_retry' },
+      });
+      await applySubscriptionEvent(
+        trx,
+        locked,
+        { kind: 'charge_succeeded', balanceAfterMinor: 0 },
+        now,
+        { scope: 'subscription', reason: 'renewal retried and paid' },
+      );
       return 'active' as const;
     },
   );
-  if (result.replayed) return fail('invalid_state', `this idempotency key was already used (outcome: ${result.outcome.kind})`, 'idempotency_key');
+  if (result.replayed)
+    return fail(
+      'invalid_state',
+      `this idempotency key was already used (outcome: ${result.outcome.kind})`,
+      'idempotency_key',
+    );
   const outcome = result.outcome.kind === 'declined' ? 'declined' : result.outcome.kind;
   return ok({ outcome, state: result.value });
 }

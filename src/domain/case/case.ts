@@ -237,7 +237,8 @@ export function afterAttempt(
       const entry = entryAt(def, decision.stepIndex);
       const message = entry.message.enabled ? entry.message : null;
       // The step retry charged the whole amount due, so an overdue renewal retry is covered by it.
-      const renewalRetryAt = c.renewalRetryAt && c.renewalRetryAt.getTime() <= now.getTime() ? null : c.renewalRetryAt;
+      const renewalRetryAt =
+        c.renewalRetryAt && c.renewalRetryAt.getTime() <= now.getTime() ? null : c.renewalRetryAt;
       return {
         case: { ...declined, stepIndex: decision.stepIndex + 1, renewalRetryAt },
         message,

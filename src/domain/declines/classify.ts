@@ -16,7 +16,9 @@ export type Classification = {
 
 export function classifyDecline(raw: RawDecline): Classification {
   // Own keys only: a code such as `constructor` must not find Object.prototype members.
-  const category = Object.hasOwn(STRIPE_DECLINE_CODES, raw.code) ? STRIPE_DECLINE_CODES[raw.code] : undefined;
+  const category = Object.hasOwn(STRIPE_DECLINE_CODES, raw.code)
+    ? STRIPE_DECLINE_CODES[raw.code]
+    : undefined;
   if (category) {
     return { category, known: true, why: `${raw.scheme} code ${raw.code} is ${category}` };
   }

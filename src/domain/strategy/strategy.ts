@@ -51,7 +51,8 @@ export function validateStrategy(def: StrategyDefinition): FieldError[] {
     });
   }
   const finalDay = def.final.day;
-  const finalDayValid = Number.isInteger(finalDay) && finalDay >= 1 && finalDay <= MAX_STRATEGY_DAYS;
+  const finalDayValid =
+    Number.isInteger(finalDay) && finalDay >= 1 && finalDay <= MAX_STRATEGY_DAYS;
   if (!finalDayValid) {
     errors.push({
       field: 'final.day',
