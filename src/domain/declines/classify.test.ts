@@ -1,110 +1,223 @@
 import { describe, expect, it } from 'vitest';
-import { DECLINE_CATEGORIES, type DeclineCategory } from './categories.ts';
-import { classifyDecline } from './classify.ts';
-import { STRIPE_DECLINE_CODES } from './stripe-codes.ts';
+import { BACS_RETURN_CODES } from './bacs.ts';
+import { blocksRetryUntilMethodChanges, DECLINE_CATEGORIES } from './categories.ts';
+import { classifyDecline, type RawDecline } from './classify.ts';
+import type { CodeRule, DebitReturnRule } from './code-table.ts';
+import { ISO_RESPONSE_CODES, MASTERCARD_RESPONSE_CODES } from './iso8583.ts';
+import { NACHA_RETURN_CODES } from './nacha.ts';
+import { SEPA_REASON_CODES } from './sepa.ts';
+import { STRIPE_ADVICE_CODES, STRIPE_DECLINE_CODES } from './stripe-codes.ts';
 
-// The expected table, copied from reference/declines.md ("Stripe decline_code values").
-const EXPECTED: Readonly<Record<DeclineCategory, readonly string[]>> = {
-  hard: [
-    'lost_card',
-    'stolen_card',
-    'pickup_card',
-    'fraudulent',
-    'merchant_blacklist',
-    'restricted_card',
-    'invalid_account',
-    'do_not_try_again',
-    'revocation_of_authorization',
-    'revocation_of_all_authorizations',
-    'stop_payment_order',
-    'security_violation',
-    'transaction_not_allowed',
-    'not_permitted',
-    'service_not_allowed',
-    'card_not_supported',
-    'currency_not_supported',
-    'highest_risk_level',
-  ],
-  update_method: [
-    'expired_card',
-    'incorrect_number',
-    'invalid_number',
-    'incorrect_cvc',
-    'invalid_cvc',
-    'invalid_expiry_month',
-    'invalid_expiry_year',
-    'incorrect_zip',
-    'new_account_information_available',
-    'invalid_amount', // from reference/declines-sourced.md
-  ],
-  authentication_required: ['authentication_required'],
-  insufficient_funds: [
-    'insufficient_funds',
-    'card_velocity_exceeded',
-    'withdrawal_count_limit_exceeded',
-  ],
-  temporary: [
-    'processing_error',
-    'issuer_not_available',
-    'try_again_later',
-    'reenter_transaction',
-    'approve_with_id',
-  ],
-  generic: ['generic_decline', 'do_not_honor', 'call_issuer', 'no_action_taken', 'card_declined'],
-};
-
-const expectedRows = DECLINE_CATEGORIES.flatMap((category) =>
-  EXPECTED[category].map((code) => [code, category] as const),
-);
-
-describe('Stripe decline code table', () => {
-  it('holds exactly the codes of reference/declines.md, each once', () => {
-    expect(Object.keys(STRIPE_DECLINE_CODES).sort()).toEqual(
-      expectedRows.map(([code]) => code).sort(),
-    );
+describe('the network fields win over Stripe’s summary', () => {
+  it('a Stripe generic decline whose Visa code is 51 is insufficient funds, Visa category 2', () => {
+    const result = classifyDecline({
+      scheme: 'stripe',
+      code: 'generic_decline',
+      networkDeclineCode: '51',
+      network: 'visa',
+    });
+    expect(result).toMatchObject({ category: 'insufficient_funds', known: true, visaCategory: 2 });
+    expect(result.why).toContain('preferred over Stripe decline_code "generic_decline" (generic)');
   });
 
-  it('only maps to known categories', () => {
-    for (const category of Object.values(STRIPE_DECLINE_CODES)) {
-      expect(DECLINE_CATEGORIES).toContain(category);
-    }
-  });
-});
-
-describe('classifyDecline', () => {
-  it.each(expectedRows)('stripe code %s is classified as %s', (code, category) => {
-    const result = classifyDecline({ scheme: 'stripe', code });
-    expect(result).toEqual({
-      category,
-      known: true,
-      why: `stripe code ${code} is ${category}`,
+  it('a Stripe insufficient_funds whose Visa code is 43 (stolen) is hard, hidden, never retried', () => {
+    expect(
+      classifyDecline({
+        scheme: 'stripe',
+        code: 'insufficient_funds',
+        networkDeclineCode: '43',
+        network: 'visa',
+      }),
+    ).toMatchObject({
+      category: 'hard',
+      visaCategory: 1,
+      hideReasonFromCustomer: true,
+      advice: { kind: 'do_not_retry', source: 'Visa category 1' },
     });
   });
 
-  it.each(Object.entries(STRIPE_DECLINE_CODES))(
-    'every code in the table (%s) classifies to its own category (%s)',
-    (code, category) => {
-      expect(classifyDecline({ scheme: 'stripe', code }).category).toBe(category);
+  it('the network code decides the category, but a reason Stripe says to hide stays hidden', () => {
+    expect(
+      classifyDecline({
+        scheme: 'stripe',
+        code: 'fraudulent',
+        networkDeclineCode: '05',
+        network: 'visa',
+      }),
+    ).toMatchObject({ category: 'generic', visaCategory: 4, hideReasonFromCustomer: true });
+  });
+
+  it('an unlisted network code leaves the Stripe code in charge (still Visa category 4)', () => {
+    const result = classifyDecline({
+      scheme: 'stripe',
+      code: 'expired_card',
+      networkDeclineCode: 'Q9',
+      network: 'visa',
+    });
+    expect(result).toMatchObject({ category: 'update_method', known: true, visaCategory: 4 });
+    expect(result.why).toContain('Visa response code "Q9" is not in our table');
+  });
+
+  it('a Mastercard 51 with MAC 25 under a Stripe do_not_honor waits exactly 24 hours', () => {
+    expect(
+      classifyDecline({
+        scheme: 'stripe',
+        code: 'do_not_honor',
+        networkDeclineCode: '51',
+        networkAdviceCode: '25',
+        network: 'mastercard',
+      }),
+    ).toMatchObject({
+      category: 'insufficient_funds',
+      visaCategory: null,
+      advice: { kind: 'retry_after', afterMs: 86_400_000, source: 'Mastercard MAC 25' },
+    });
+  });
+
+  it('the MAC decides before Stripe’s advice_code, and the strictest advice stands', () => {
+    expect(
+      classifyDecline({
+        scheme: 'stripe',
+        code: 'generic_decline',
+        networkAdviceCode: '01',
+        adviceCode: 'do_not_try_again',
+        network: 'mastercard',
+      }),
+    ).toMatchObject({ category: 'update_method', advice: { kind: 'do_not_retry' } });
+    expect(
+      classifyDecline({
+        scheme: 'stripe',
+        code: 'insufficient_funds',
+        networkAdviceCode: '24',
+        adviceCode: 'do_not_try_again',
+        network: 'mastercard',
+      }),
+    ).toMatchObject({
+      category: 'hard',
+      advice: { kind: 'do_not_retry', source: 'Stripe advice_code do_not_try_again' },
+    });
+  });
+
+  it('a Mastercard SCA decline (65) reported by Stripe asks the customer to authenticate', () => {
+    expect(
+      classifyDecline({
+        scheme: 'stripe',
+        code: 'generic_decline',
+        networkDeclineCode: '65',
+        network: 'mastercard',
+      }).category,
+    ).toBe('authentication_required');
+  });
+
+  it.each([[''], ['  ']])('an empty network field (%j) counts as absent', (blank) => {
+    expect(
+      classifyDecline({
+        scheme: 'stripe',
+        code: 'expired_card',
+        networkDeclineCode: blank,
+        networkAdviceCode: blank,
+        adviceCode: blank,
+        network: 'visa',
+      }),
+    ).toEqual(classifyDecline({ scheme: 'stripe', code: 'expired_card' }));
+  });
+
+  it('a bare Stripe code still classifies as before: no network, no advice, no Visa category', () => {
+    expect(classifyDecline({ scheme: 'stripe', code: 'insufficient_funds' })).toEqual({
+      category: 'insufficient_funds',
+      known: true,
+      why: 'Stripe decline_code insufficient_funds (insufficient funds) → insufficient_funds [Stripe decline codes, declines-sourced.md §1]',
+      visaCategory: null,
+      advice: { kind: 'none' },
+      hideReasonFromCustomer: false,
+      maxRepresentments: null,
+      representmentWindowDays: null,
+    });
+  });
+});
+
+const UNKNOWN_BY_SCHEME: readonly RawDecline[] = [
+  { scheme: 'stripe', code: 'some_future_code' },
+  { scheme: 'stripe', code: 'x', networkDeclineCode: 'Q9', network: 'mastercard' },
+  { scheme: 'iso8583', code: 'Q9', network: 'visa' },
+  { scheme: 'iso8583', code: 'Q9', network: 'amex' },
+  { scheme: 'nacha', code: 'R99' },
+  { scheme: 'sepa', code: 'XX99' },
+  { scheme: 'bacs', code: 'Z' },
+];
+
+describe('unknown codes', () => {
+  it.each(UNKNOWN_BY_SCHEME)(
+    'an unknown $scheme code ($code) is generic and marked unknown',
+    (raw) => {
+      const result = classifyDecline(raw);
+      expect(result).toMatchObject({ category: 'generic', known: false, advice: { kind: 'none' } });
+      expect(result.why).toContain('not in our table');
     },
   );
 
-  it.each([['some_future_code'], [''], ['LOST_CARD'], ['lost_card ']])(
-    'an unknown code %j falls back to generic and is marked unknown',
-    (code) => {
-      const result = classifyDecline({ scheme: 'stripe', code });
-      expect(result.category).toBe('generic');
-      expect(result.known).toBe(false);
-      expect(result.why).toBe(`stripe code ${code} is unknown; treated as generic`);
+  const BUILT_INS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+  const everywhere = BUILT_INS.flatMap((code): RawDecline[] => [
+    { scheme: 'stripe', code },
+    { scheme: 'stripe', code, networkDeclineCode: code, networkAdviceCode: code, adviceCode: code },
+    { scheme: 'iso8583', code, network: 'mastercard', merchantAdviceCode: code },
+    { scheme: 'nacha', code },
+    { scheme: 'sepa', code },
+    { scheme: 'bacs', code },
+  ]);
+  it.each(everywhere)(
+    'a $scheme code named like an object built-in ($code) is unknown and generic, never a throw',
+    (raw) => {
+      expect(classifyDecline(raw)).toMatchObject({ category: 'generic', known: false });
     },
   );
 
-  // Gateway codes are free strings: a code named like an Object.prototype member stays unknown.
-  it.each([['toString'], ['constructor'], ['hasOwnProperty'], ['__proto__']])(
-    'a code named like an object built-in (%j) is unknown and generic',
-    (code) => {
-      const result = classifyDecline({ scheme: 'stripe', code });
-      expect(result.category).toBe('generic');
-      expect(result.known).toBe(false);
-    },
-  );
+  it.each([
+    [{ scheme: 'paypal', code: 'x' }],
+    [{ scheme: 'stripe', code: undefined }],
+    [{ scheme: 'stripe', code: 51 }],
+    [{ scheme: 'iso8583', code: null, network: 'jcb' }],
+    [{ scheme: 'nacha' }],
+  ])('untyped input (%j) still gets an answer, never a throw', (raw) => {
+    const result = classifyDecline(raw as unknown as RawDecline);
+    expect(DECLINE_CATEGORIES).toContain(result.category);
+    expect(result.why).not.toBe('');
+  });
+});
+
+describe('the tables as data', () => {
+  const cardTables: readonly Readonly<Record<string, CodeRule>>[] = [
+    STRIPE_DECLINE_CODES,
+    ISO_RESPONSE_CODES,
+    MASTERCARD_RESPONSE_CODES,
+  ];
+  const debitTables: readonly Readonly<Record<string, DebitReturnRule>>[] = [
+    NACHA_RETURN_CODES,
+    SEPA_REASON_CODES,
+    BACS_RETURN_CODES,
+  ];
+
+  it('every row maps to one of the six categories and says what the code means', () => {
+    for (const table of [...cardTables, ...debitTables]) {
+      for (const rule of Object.values(table)) {
+        expect(DECLINE_CATEGORIES).toContain(rule.category);
+        expect(rule.meaning).not.toBe('');
+      }
+    }
+  });
+
+  it('only funds returns are ever re-presented automatically', () => {
+    for (const table of debitTables) {
+      for (const rule of Object.values(table)) {
+        if (rule.maxRepresentments > 0) expect(rule.category).toBe('insufficient_funds');
+        else expect(rule.representmentWindowDays).toBeNull();
+      }
+    }
+  });
+
+  it('Stripe’s advice_code never makes a decline retryable', () => {
+    for (const rule of Object.values(STRIPE_ADVICE_CODES)) {
+      if (rule.category) expect(blocksRetryUntilMethodChanges(rule.category)).toBe(true);
+    }
+  });
 });
