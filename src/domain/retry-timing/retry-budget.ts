@@ -1,0 +1,8 @@
+export type RetryBudget = { readonly maxRetries: number; readonly withinDays: number };
+
+/**
+ * Default automatic-retry budget for cards: 3–4 retries over about two weeks (reference/declines.md
+ * "Timing evidence", seed 003; SPEC section 3). Well under Stripe's 8 in 2 weeks: too many retries
+ * get a merchant flagged. Network rules may still forbid a retry inside this budget.
+ */
+export const CARD_RETRY_BUDGET: RetryBudget = { maxRetries: 4, withinDays: 14 };
