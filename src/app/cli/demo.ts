@@ -1,7 +1,9 @@
 // `dunner demo`: a test-mode merchant with a generated customer base, walked day by day through
 // its test clock so renewals fail, dunning runs and cases close. Seeded, so runs are reproducible.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { TEST_CARDS, type TestCardName } from '../../adapters/gateways/test-gateway/cards.ts';
+import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
 import { unwrap } from '../result.ts';
 import { addPaymentMethod } from '../use-cases/add-payment-method.ts';
@@ -20,10 +22,15 @@ import {
 
 export const DEMO_MERCHANT_ID = 'mer_demo';
 export const DEMO_START = new Date('2026-01-01T09:00:00Z');
+// The help of `dunner demo` (main.ts) repeats these in words.
 export const DEMO_DEFAULTS = { subscriptions: 1000, days: 60, seed: 1 } as const;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+// Renewals (and so dunning steps, which keep the time of day) happen every SLOT_HOURS from 09:00 UTC.
+const SLOT_HOURS = 6;
+// Share of customers who sign up during the walk rather than before it.
+const SIGNUP_SHARE = 0.15;
 
 export class DemoMerchantExistsError extends Error {
   override name = 'DemoMerchantExistsError';
@@ -72,6 +79,8 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
         'set DUNNER_DATA_DIR to a fresh folder (or DATABASE_URL to an empty database) to run it again',
     );
   }
+  const plans = planCustomers(subscriptions, days, seed);
+  const existing = plans.filter((p) => p.signupDay === 0);
 
   const seedStarted = performance.now();
   unwrap(
@@ -82,16 +91,25 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
       testClockAt: DEMO_START,
     }),
   );
-  await seedCustomers(deps, { subscriptions, days, seed, stderr });
+  const seedBar = progressBar(stderr, 'seeding {bar} {value}/{total} customers');
+  seedBar.start(existing.length, 0);
+  try {
+    await createCustomers(deps, existing, (done) => {
+      if (done % 25 === 0 || done === existing.length) seedBar.update(done);
+    });
+  } finally {
+    seedBar.stop();
+  }
   const seedMs = performance.now() - seedStarted;
 
-  // Halfway through, the merchant switches cards to the firm preset: cases already running keep
-  // Gentle 30-day (and end canceled), cases opened afterwards follow Firm 14-day (and end unpaid).
-  const switchDay = Math.max(1, Math.floor(days / 2));
+  // A quarter of the way in, the merchant switches cards to the firm preset: cases already open
+  // keep Gentle 30-day (ending canceled); later cases follow Firm 14-day (ending unpaid).
+  const firmAfterDay = Math.max(1, Math.floor(days / 4));
   stdout.write(
-    `Demo Co (${DEMO_MERCHANT_ID}): ${subscriptions} subscriptions seeded in ${seconds(seedMs)}; ` +
-      `walking ${days} days from ${DEMO_START.toISOString().slice(0, 10)}. Card cases opened ` +
-      `before day ${switchDay + 1} follow Gentle 30-day, later ones Firm 14-day.\n`,
+    `Demo Co (${DEMO_MERCHANT_ID}): ${existing.length} customers with a subscription seeded in ` +
+      `${seconds(seedMs)}, ${plans.length - existing.length} more sign up during the walk.\n` +
+      `Walking the test clock ${days} days from ${DEMO_START.toISOString()}; card cases opened ` +
+      `after day ${firmAfterDay} follow Firm 14-day instead of Gentle 30-day.\n`,
   );
 
   const simulateStarted = performance.now();
@@ -101,7 +119,7 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
   try {
     for (let day = 1; day <= days; day++) {
       if (options.signal?.aborted) break;
-      if (day === switchDay + 1) {
+      if (day === firmAfterDay + 1) {
         unwrap(
           await saveStrategy(deps, {
             merchantId: DEMO_MERCHANT_ID,
@@ -113,17 +131,19 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
         );
       }
       unwrap(
-        await advanceTestClock(
-          deps,
-          DEMO_MERCHANT_ID,
-          new Date(DEMO_START.getTime() + day * DAY_MS),
-          {
-            ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-            ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-          },
-        ),
+        await advanceTestClock(deps, DEMO_MERCHANT_ID, dayAt(day), {
+          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+          ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+        }),
+      );
+      await createCustomers(
+        deps,
+        plans.filter((p) => p.signupDay === day),
+        () => {},
       );
       daysSimulated = day;
+      // Let the progress bar, timers and a Ctrl-C in between days, whatever the database driver.
+      await yieldToEventLoop();
       const p = await loadDemoProgress(deps.db, DEMO_MERCHANT_ID);
       bar.update(day, {
         counts:
@@ -141,10 +161,10 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
   const rate = recoveryRate(report);
   stdout.write(
     `${interrupted ? `Interrupted after day ${daysSimulated} of ${days}. ` : ''}` +
-      `Simulated ${daysSimulated} days in ${seconds(simulateMs)}; test clock now at ` +
-      `${new Date(DEMO_START.getTime() + daysSimulated * DAY_MS).toISOString()}.\n` +
+      `Simulated ${daysSimulated} days in ${seconds(simulateMs)}; the test clock of ` +
+      `${DEMO_MERCHANT_ID} is now at ${dayAt(daysSimulated).toISOString()}.\n` +
       `${renderDemoReport(report)}\n` +
-      (rate === null ? '' : `Recovery rate of closed cases: ${(rate * 100).toFixed(1)}%\n`),
+      (rate === null ? '' : `Recovered: ${(rate * 100).toFixed(1)}% of closed cases.\n`),
   );
   return {
     merchantId: DEMO_MERCHANT_ID,
@@ -156,16 +176,18 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
   };
 }
 
+const dayAt = (day: number) => new Date(DEMO_START.getTime() + day * DAY_MS);
+
 // Mostly good cards, and enough of each decline for every path of the engine to show up.
 const CARD_WEIGHTS: ReadonlyArray<readonly [TestCardName, number]> = [
   ['success', 55],
   ['success_mastercard', 10],
-  ['insufficient_funds_until', 10],
-  ['insufficient_funds', 5],
-  ['generic_decline', 4],
-  ['processing_error', 4],
-  ['expired', 4],
-  ['authentication_required', 3],
+  ['insufficient_funds_until', 18],
+  ['insufficient_funds', 3],
+  ['generic_decline', 3],
+  ['processing_error', 2],
+  ['expired', 2],
+  ['authentication_required', 2],
   ['stolen', 2],
   ['timeout', 3],
 ];
@@ -244,79 +266,122 @@ const LAST_NAMES = [
   'Weber',
 ];
 
-/**
- * One customer, one card and one subscription per row, all in one transaction: far fewer commits
- * (PGlite flushes each one to its data folder) and a crash leaves no half-seeded customer base.
- */
-async function seedCustomers(
-  deps: Deps,
-  o: { subscriptions: number; days: number; seed: number; stderr: NodeJS.WritableStream },
-): Promise<void> {
-  const random = mulberry32(o.seed);
-  const bar = progressBar(o.stderr, 'seeding {bar} {value}/{total} subscriptions');
-  bar.start(o.subscriptions, 0);
-  try {
-    await deps.db.transaction().execute(async (trx) => {
-      const tx = { ...deps, db: trx };
-      for (let i = 0; i < o.subscriptions; i++) {
-        const [zone, locale, currency] = pickWeighted(
-          random,
-          ZONES.map((z) => [z, z[3]] as const),
-        );
-        const first = pick(random, FIRST_NAMES);
-        const last = pick(random, LAST_NAMES);
-        const { customerId } = unwrap(
-          await createCustomer(tx, {
-            merchantId: DEMO_MERCHANT_ID,
-            name: `${first} ${last}`,
-            email: `${first}.${last}.${i + 1}@example.com`.toLowerCase(),
-            locale,
-            timeZone: zone,
-          }),
-        );
-        const cardName = pickWeighted(random, CARD_WEIGHTS);
-        // A dated card succeeds from a moment somewhere in the walk, so some cases recover late.
-        const succeedsFrom = new Date(
-          DEMO_START.getTime() + Math.floor(random() * o.days * 24) * HOUR_MS,
-        );
-        const { paymentMethodId } = unwrap(
-          await addPaymentMethod(tx, {
-            merchantId: DEMO_MERCHANT_ID,
-            customerId,
-            type: 'card',
-            testCard: {
-              number: TEST_CARDS[cardName].number,
-              expMonth: 1 + Math.floor(random() * 12),
-              expYear: 2027 + Math.floor(random() * 4),
-              ...(cardName === 'insufficient_funds_until' ? { succeedsFrom } : {}),
-            },
-          }),
-        );
-        // Periods start on whole hours over the past month (a year for yearly plans), so renewals
-        // fall throughout the walk and the test clock stops at a bounded number of moments.
-        const yearly = random() < 0.05;
-        const priceMinor = yearly
-          ? pick(random, YEARLY_PRICES_MINOR)
-          : pick(random, MONTHLY_PRICES_MINOR);
-        const lookbackHours = Math.floor(random() * (yearly ? 365 : 30) * 24);
-        unwrap(
-          await createSubscription(tx, {
-            merchantId: DEMO_MERCHANT_ID,
-            customerId,
-            paymentMethodId,
-            productName: `${PLAN_NAMES[priceMinor] ?? 'Plan'} (${yearly ? 'yearly' : 'monthly'})`,
-            priceMinor,
-            currency,
-            interval: yearly ? 'year' : 'month',
-            currentPeriodStart: new Date(DEMO_START.getTime() - (lookbackHours + 1) * HOUR_MS),
-          }),
-        );
-        if ((i + 1) % 25 === 0 || i + 1 === o.subscriptions) bar.update(i + 1);
-      }
+type CustomerPlan = {
+  index: number;
+  name: string;
+  email: string;
+  locale: string;
+  timeZone: string;
+  currency: string;
+  card: TestCardName;
+  expMonth: number;
+  expYear: number;
+  succeedsFrom: Date;
+  interval: 'month' | 'year';
+  priceMinor: number;
+  /** 0: a customer before the walk starts; otherwise the day of the walk they sign up on. */
+  signupDay: number;
+  periodStart: Date;
+};
+
+/** Draws every customer up front, so the same seed gives the same customers and outcomes. */
+function planCustomers(count: number, days: number, seed: number): CustomerPlan[] {
+  const random = mulberry32(seed);
+  const plans: CustomerPlan[] = [];
+  for (let index = 0; index < count; index++) {
+    const [timeZone, locale, currency] = pickWeighted(
+      random,
+      ZONES.map((z) => [z, z[3]] as const),
+    );
+    const first = pick(random, FIRST_NAMES);
+    const last = pick(random, LAST_NAMES);
+    const yearly = random() < 0.05;
+    const interval = yearly ? 'year' : 'month';
+    // New sign-ups during the walk keep failures (and open cases) coming in its second half.
+    const signupDay = random() < SIGNUP_SHARE ? 1 + Math.floor(random() * days) : 0;
+    // Periods start at a few fixed times of day over the past month (a year for yearly plans),
+    // so renewals fall throughout the walk and the test clock stops a bounded number of times.
+    const lookbackSlots = 1 + Math.floor((random() * (yearly ? 365 : 30) * 24) / SLOT_HOURS);
+    const periodStart =
+      signupDay > 0
+        ? dayAt(signupDay)
+        : new Date(DEMO_START.getTime() - lookbackSlots * SLOT_HOURS * HOUR_MS);
+    const firstRenewal = periodBounds({ anchorAt: periodStart, interval, intervalCount: 1 }, 0).end;
+    plans.push({
+      index,
+      name: `${first} ${last}`,
+      email: `${first}.${last}.${index + 1}@example.com`.toLowerCase(),
+      locale,
+      timeZone,
+      currency,
+      card: pickWeighted(random, CARD_WEIGHTS),
+      expMonth: 1 + Math.floor(random() * 12),
+      expYear: 2027 + Math.floor(random() * 4),
+      // A dated card succeeds some time after the renewal it fails: within a strategy's retries
+      // for some customers (recovered), too late for others.
+      succeedsFrom: new Date(firstRenewal.getTime() + Math.floor(random() * 30 * 24) * HOUR_MS),
+      interval,
+      priceMinor: pick(random, yearly ? YEARLY_PRICES_MINOR : MONTHLY_PRICES_MINOR),
+      signupDay,
+      periodStart,
     });
-  } finally {
-    bar.stop();
   }
+  return plans;
+}
+
+/**
+ * One customer, one card and one subscription per plan, through the use cases, in one
+ * transaction: one commit instead of thousands, and never a half-created customer base.
+ */
+async function createCustomers(
+  deps: Deps,
+  plans: readonly CustomerPlan[],
+  onProgress: (done: number) => void,
+): Promise<void> {
+  if (plans.length === 0) return;
+  await deps.db.transaction().execute(async (trx) => {
+    const tx = { ...deps, db: trx };
+    let done = 0;
+    for (const plan of plans) {
+      const { customerId } = unwrap(
+        await createCustomer(tx, {
+          merchantId: DEMO_MERCHANT_ID,
+          name: plan.name,
+          email: plan.email,
+          locale: plan.locale,
+          timeZone: plan.timeZone,
+        }),
+      );
+      const { paymentMethodId } = unwrap(
+        await addPaymentMethod(tx, {
+          merchantId: DEMO_MERCHANT_ID,
+          customerId,
+          type: 'card',
+          testCard: {
+            number: TEST_CARDS[plan.card].number,
+            expMonth: plan.expMonth,
+            expYear: plan.expYear,
+            ...(plan.card === 'insufficient_funds_until'
+              ? { succeedsFrom: plan.succeedsFrom }
+              : {}),
+          },
+        }),
+      );
+      unwrap(
+        await createSubscription(tx, {
+          merchantId: DEMO_MERCHANT_ID,
+          customerId,
+          paymentMethodId,
+          productName: `${PLAN_NAMES[plan.priceMinor] ?? 'Plan'} (${plan.interval === 'year' ? 'yearly' : 'monthly'})`,
+          priceMinor: plan.priceMinor,
+          currency: plan.currency,
+          interval: plan.interval,
+          currentPeriodStart: plan.periodStart,
+        }),
+      );
+      onProgress(++done);
+    }
+  });
 }
 
 function progressBar(stream: NodeJS.WritableStream, format: string): cliProgress.SingleBar {

@@ -2,13 +2,10 @@
 // Expected failures print one line, `dunner: <message>`; only DUNNER_DEBUG=1 adds a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { DatabaseUnavailableError, openDatabase } from '../../adapters/db/connect.ts';
-import { migrate } from '../../adapters/db/migrate.ts';
-import { createTestGateway } from '../../adapters/gateways/test-gateway/test-gateway.ts';
-import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { DEMO_DEFAULTS, DemoMerchantExistsError, runDemo } from './demo.ts';
-import { ListenError, serve } from './serve.ts';
+
+// Commands load their modules (database drivers, Fastify, the engine) when they run, so that
+// `--help` and usage errors answer in a fraction of the time.
 
 export const EXIT = { ok: 0, runtime: 1, usage: 2, interrupted: 130 } as const;
 
@@ -37,7 +34,7 @@ export async function runCli(
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (error) {
-    return reportError(error, io.stderr);
+    return await reportError(error, io.stderr);
   }
 }
 
@@ -61,6 +58,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .description('run the HTTP API and the worker (migrates the database first)')
     .option('--demo', 'also create the demo merchant mer_demo if it does not exist yet')
     .action(async (opts: { demo?: boolean }) => {
+      const { serve } = await import('./serve.ts');
       await withShutdownSignal((signal) =>
         serve({ demo: opts.demo === true, signal, stdout: io.stdout, stderr: io.stderr }),
       );
@@ -71,6 +69,8 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .description('apply pending database migrations')
     .action(async () => {
       const config = loadConfig();
+      const { openDatabase } = await import('../../adapters/db/connect.ts');
+      const { migrate } = await import('../../adapters/db/migrate.ts');
       const handle = await openDatabase(config.database);
       try {
         const applied = await migrate(handle.db);
@@ -89,25 +89,33 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .description(
       'create the demo merchant mer_demo and walk its test clock through weeks of dunning',
     )
+    // Defaults are runDemo's (DEMO_DEFAULTS in demo.ts); the help repeats them in words.
     .option(
       '--subscriptions <n>',
-      'subscriptions to create',
+      'customers, each with one subscription (default 1000)',
       wholeNumber(1, 100_000),
-      DEMO_DEFAULTS.subscriptions,
     )
-    .option('--days <d>', 'days to walk the test clock', wholeNumber(1, 730), DEMO_DEFAULTS.days)
+    .option('--days <d>', 'days to walk the test clock (default 60)', wholeNumber(1, 730))
     .option(
       '--seed <s>',
-      'seed of the generated data (same seed, same outcome)',
+      'seed of the generated data; same seed, same outcome (default 1)',
       wholeNumber(0, 2 ** 32 - 1),
-      DEMO_DEFAULTS.seed,
     )
-    .action(async (opts: { subscriptions: number; days: number; seed: number }) => {
+    .action(async (opts: { subscriptions?: number; days?: number; seed?: number }) => {
       const config = loadConfig();
+      const { openDatabase } = await import('../../adapters/db/connect.ts');
+      const { migrate } = await import('../../adapters/db/migrate.ts');
+      const { createTestGateway } = await import(
+        '../../adapters/gateways/test-gateway/test-gateway.ts'
+      );
+      const { systemClock } = await import('../clock.ts');
+      const { runDemo } = await import('./demo.ts');
+      const { fairDb } = await import('./serve.ts');
       const handle = await openDatabase(config.database);
       try {
         await migrate(handle.db);
-        const deps = { db: handle.db, clock: systemClock, gateway: createTestGateway(handle.db) };
+        const db = fairDb(handle);
+        const deps = { db, clock: systemClock, gateway: createTestGateway(db) };
         const result = await withShutdownSignal((signal) =>
           runDemo(deps, {
             ...opts,
@@ -156,7 +164,7 @@ async function withShutdownSignal<T>(work: (signal: AbortSignal) => Promise<T>):
   }
 }
 
-function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
+async function reportError(error: unknown, stderr: NodeJS.WritableStream): Promise<number> {
   if (error instanceof CommanderError) {
     // --help and --version end through here too, having printed what was asked.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
@@ -171,12 +179,8 @@ function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
     stderr.write(`dunner: ${oneLine(error.message)}\n`);
     return EXIT.usage;
   }
-  if (
-    error instanceof DatabaseUnavailableError ||
-    error instanceof DemoMerchantExistsError ||
-    error instanceof ListenError
-  ) {
-    stderr.write(`dunner: ${oneLine(error.message)}\n`);
+  if (await isExpectedRuntimeError(error)) {
+    stderr.write(`dunner: ${oneLine((error as Error).message)}\n`);
     return EXIT.runtime;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -184,6 +188,23 @@ function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
   if (process.env.DUNNER_DEBUG === '1' && error instanceof Error && error.stack)
     stderr.write(`${error.stack}\n`);
   return EXIT.runtime;
+}
+
+/** Cannot connect, demo already there, port taken: the operator can act on the message alone. */
+async function isExpectedRuntimeError(error: unknown): Promise<boolean> {
+  try {
+    // Only a command that ran can fail with these, so their modules are loaded already.
+    const { DatabaseUnavailableError } = await import('../../adapters/db/connect.ts');
+    const { DemoMerchantExistsError } = await import('./demo.ts');
+    const { ListenError } = await import('./serve.ts');
+    return (
+      error instanceof DatabaseUnavailableError ||
+      error instanceof DemoMerchantExistsError ||
+      error instanceof ListenError
+    );
+  } catch {
+    return false;
+  }
 }
 
 function oneLine(text: string): string {

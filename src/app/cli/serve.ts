@@ -1,15 +1,16 @@
 // `dunner serve`: migrate, listen for HTTP, and run the worker loop in the same process until a
 // shutdown signal. Several `serve` processes can share one PostgreSQL (work is claimed SKIP LOCKED).
-import { setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as delay, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { openDatabase } from '../../adapters/db/connect.ts';
+import type { KyselyPlugin } from 'kysely';
+import { type DatabaseHandle, type Db, openDatabase } from '../../adapters/db/connect.ts';
 import { migrate } from '../../adapters/db/migrate.ts';
 import { createTestGateway } from '../../adapters/gateways/test-gateway/test-gateway.ts';
 import { systemClock } from '../clock.ts';
 import { type Config, loadConfig } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { buildApp } from '../http/app.ts';
-import { runWorker } from '../worker/worker.ts';
+import { runWorker, workerConcurrency } from '../worker/worker.ts';
 import { DEMO_MERCHANT_ID, demoMerchantExists, runDemo } from './demo.ts';
 
 /** The port is taken or not allowed: an operator error, reported on one line. */
@@ -38,11 +39,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   options.signal.addEventListener('abort', onAbort, { once: true });
   try {
     await migrate(handle.db);
-    const deps: Deps = {
-      db: handle.db,
-      clock: systemClock,
-      gateway: createTestGateway(handle.db),
-    };
+    if (options.signal.aborted) return;
+    const db = fairDb(handle);
+    const deps: Deps = { db, clock: systemClock, gateway: createTestGateway(db) };
     if (options.demo && !(await demoMerchantExists(deps))) {
       stderr.write('Creating the demo merchant (first start only; this takes a little while).\n');
       await runDemo(deps, {
@@ -55,7 +54,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
     if (options.signal.aborted) return;
 
-    app = buildApp({ db: handle.db, databaseKind: handle.kind });
+    app = buildApp({ db, databaseKind: handle.kind });
     const address = await listen(app, config);
     const where = handle.kind === 'pglite' ? describePglite(config) : 'PostgreSQL';
     stdout.write(
@@ -64,7 +63,13 @@ export async function serve(options: ServeOptions): Promise<void> {
         '. Ctrl-C stops it.\n',
     );
 
-    worker = superviseWorker(deps, config, stopWorker.signal, stderr);
+    worker = superviseWorker(
+      deps,
+      config,
+      workerConcurrency(handle.kind),
+      stopWorker.signal,
+      stderr,
+    );
     await untilAborted(options.signal);
   } finally {
     stopWorker.abort();
@@ -76,10 +81,28 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
 }
 
+/**
+ * PGlite runs each query in WebAssembly on this thread and settles it without returning to the
+ * event loop, so a busy worker would starve HTTP requests, timers and signals. Yielding once
+ * after each query (a few microseconds) lets them in. A PostgreSQL socket yields by itself.
+ */
+export function fairDb(handle: DatabaseHandle): Db {
+  return handle.kind === 'pglite' ? handle.db.withPlugin(yieldAfterEachQuery) : handle.db;
+}
+
+const yieldAfterEachQuery: KyselyPlugin = {
+  transformQuery: (args) => args.node,
+  transformResult: async (args) => {
+    await yieldToEventLoop();
+    return args.result;
+  },
+};
+
 /** Runs the worker until the signal aborts; a failed batch (database down) is logged and retried. */
 async function superviseWorker(
   deps: Deps,
   config: Config,
+  concurrency: number,
   signal: AbortSignal,
   stderr: NodeJS.WritableStream,
 ): Promise<void> {
@@ -89,6 +112,7 @@ async function superviseWorker(
         batchSize: config.workerBatchSize,
         leaseMs: config.leaseMs,
         pollMs: config.workerPollMs,
+        concurrency,
         signal,
       });
     } catch (error) {
