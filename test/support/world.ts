@@ -18,6 +18,8 @@ export type World = Awaited<ReturnType<typeof createWorld>>;
 
 export async function createWorld(options: {
   preset: PresetKey;
+  /** Off by default here: these scenarios narrate the fixed schedule; smart-retry scenarios turn it on. */
+  smartRetries?: boolean;
   start: Date;
   graceDays?: number;
   database?: TestDatabase;
@@ -30,6 +32,7 @@ export async function createWorld(options: {
       name: 'Scenario Co',
       mode: 'test',
       defaultPreset: options.preset,
+      smartRetries: options.smartRetries ?? false,
       testClockAt: options.start,
       defaultGraceDays: options.graceDays ?? 3,
     }),

@@ -39,6 +39,9 @@ export type PaymentMethodsTable = {
   last4: string | null;
   exp_month: number | null;
   exp_year: number | null;
+  network: string | null;
+  fingerprint: string;
+  changed_at: Date | null;
   created_at: CreatedAt;
 };
 
@@ -112,6 +115,11 @@ export type DunningCasesTable = {
   currency: string;
   retries_made: Generated<number>;
   pending_attempt_id: string | null;
+  step_at: Date | null;
+  quick_retry_at: Date | null;
+  quick_retries: Generated<number>;
+  last_decline_at: Date | null;
+  renewal_retry_reason: string | null;
   lease_owner: string | null;
   lease_until: Date | null;
   closed_at: Date | null;
@@ -142,7 +150,7 @@ export type PaymentAttemptsTable = {
   subscription_id: string;
   case_id: string | null;
   payment_method_id: string | null;
-  purpose: 'renewal' | 'retry' | 'renewal_retry' | 'component' | 'manual';
+  purpose: 'renewal' | 'retry' | 'renewal_retry' | 'quick_retry' | 'component' | 'manual';
   amount_minor: number;
   currency: string;
   idempotency_key: string;
@@ -151,6 +159,12 @@ export type PaymentAttemptsTable = {
   raw_code: string | null;
   category: string | null;
   why: string | null;
+  credential: string | null;
+  network: string | null;
+  visa_category: number | null;
+  advice: Json<unknown> | null;
+  max_representments: number | null;
+  representment_window_days: number | null;
   requested_at: Date;
   completed_at: Date | null;
   created_at: CreatedAt;
@@ -194,6 +208,15 @@ export type TestGatewayChargesTable = {
   last_requested_at: UpdatedAt;
 };
 
+export type UnknownDeclineCodesTable = {
+  merchant_id: string;
+  scheme: string;
+  code: string;
+  seen: Generated<number>;
+  first_seen_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+};
+
 export type SchemaMigrationsTable = {
   version: number;
   name: string;
@@ -213,6 +236,7 @@ export type Database = {
   events: EventsTable;
   outbox: OutboxTable;
   test_gateway_charges: TestGatewayChargesTable;
+  unknown_decline_codes: UnknownDeclineCodesTable;
   schema_migrations: SchemaMigrationsTable;
 };
 

@@ -1,10 +1,17 @@
 // A payment attempt is written (with its idempotency key) and committed before the gateway is
 // called; a re-run of the same step finds it and re-sends the same key, so it never charges twice.
+
+import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
 import type { ChargeResult, PaymentGateway } from '../../adapters/gateways/port.ts';
-import { type Classification, classifyDecline } from '../../domain/declines/classify.ts';
+import {
+  type Classification,
+  classifyDecline,
+  type RawDecline,
+} from '../../domain/declines/classify.ts';
 import { newId } from '../ids.ts';
+import { networkOf } from './credential-history.ts';
 
 export type NewAttempt = {
   merchantId: string;
@@ -20,6 +27,14 @@ export type NewAttempt = {
 };
 
 export async function insertAttempt(trx: Db, a: NewAttempt): Promise<AttemptRow> {
+  const pm = a.paymentMethodId
+    ? await trx
+        .selectFrom('payment_methods')
+        .select(['type', 'network', 'fingerprint'])
+        .where('merchant_id', '=', a.merchantId)
+        .where('payment_method_id', '=', a.paymentMethodId)
+        .executeTakeFirst()
+    : undefined;
   return trx
     .insertInto('payment_attempts')
     .values({
@@ -36,6 +51,13 @@ export async function insertAttempt(trx: Db, a: NewAttempt): Promise<AttemptRow>
       raw_code: null,
       category: null,
       why: a.why,
+      // The credential the network rules count attempts against (same card, any subscription).
+      credential: pm?.fingerprint ?? null,
+      network: pm ? networkOf(pm.type, pm.network) : null,
+      visa_category: null,
+      advice: null,
+      max_representments: null,
+      representment_window_days: null,
       requested_at: a.at,
       completed_at: null,
     })
@@ -118,12 +140,17 @@ export async function recordAttemptResult(
         .set({
           status: 'failed',
           completed_at: at,
-          raw_code: result.raw.code,
+          raw_code: rawCodeOf(result.raw),
           category: classification.category,
+          visa_category: classification.visaCategory,
+          advice: JSON.stringify(classification.advice),
+          max_representments: classification.maxRepresentments,
+          representment_window_days: classification.representmentWindowDays,
           sends: attempt.sends + 1,
         })
         .execute();
-      return { kind: 'declined', classification, rawCode: result.raw.code };
+      if (!classification.known) await countUnknownCode(trx, attempt.merchant_id, result.raw);
+      return { kind: 'declined', classification, rawCode: rawCodeOf(result.raw) };
     }
     case 'unknown':
       await base.set({ sends: attempt.sends + 1 }).execute();
@@ -133,4 +160,29 @@ export async function recordAttemptResult(
       return unreachable;
     }
   }
+}
+
+/** The raw codes as one string for the timeline: "generic_decline", "05/MAC 03", "R01". */
+export function rawCodeOf(raw: RawDecline): string {
+  const parts = [raw.code];
+  if (raw.scheme === 'stripe' && raw.networkDeclineCode)
+    parts.push(`network ${raw.networkDeclineCode}`);
+  if (raw.scheme === 'stripe' && raw.networkAdviceCode)
+    parts.push(`advice ${raw.networkAdviceCode}`);
+  if (raw.scheme === 'iso8583' && raw.merchantAdviceCode)
+    parts.push(`MAC ${raw.merchantAdviceCode}`);
+  return parts.join(' / ');
+}
+
+/** A code no table knew was classified as generic; count it so the tables can grow. */
+async function countUnknownCode(trx: Db, merchantId: string, raw: RawDecline): Promise<void> {
+  await trx
+    .insertInto('unknown_decline_codes')
+    .values({ merchant_id: merchantId, scheme: raw.scheme, code: raw.code.slice(0, 64) })
+    .onConflict((oc) =>
+      oc
+        .columns(['merchant_id', 'scheme', 'code'])
+        .doUpdateSet({ seen: sql`unknown_decline_codes.seen + 1`, last_seen_at: sql`now()` }),
+    )
+    .execute();
 }

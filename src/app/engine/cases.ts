@@ -4,9 +4,10 @@ import type { Db } from '../../adapters/db/connect.ts';
 import { cancelPendingMessages, queueMessage, recordEvent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
 import { defaultStrategyFor, loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
-import { type CaseData, nextActionAt } from '../../domain/case/case.ts';
+import { type CaseData, nextActionAt, planNext, seededRandom } from '../../domain/case/case.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import { blocksRetryUntilMethodChanges } from '../../domain/declines/categories.ts';
+import { learnPayCycle, type PayCycle } from '../../domain/retry-timing/pay-cycle.ts';
 import type {
   FinalAction,
   MessageSpec,
@@ -26,6 +27,11 @@ export function caseData(row: CaseRow): CaseData {
     lastCategory: row.last_category as DeclineCategory | null,
     awaitingNewMethod: row.awaiting_new_method,
     renewalRetryAt: row.renewal_retry_at,
+    renewalRetryReason: row.renewal_retry_reason,
+    stepAt: row.step_at,
+    quickRetryAt: row.quick_retry_at,
+    quickRetries: row.quick_retries,
+    lastDeclineAt: row.last_decline_at,
   };
 }
 
@@ -33,25 +39,59 @@ export async function strategyOf(db: Db, row: CaseRow): Promise<StrategyDefiniti
   return loadStrategyVersion(db, row.merchant_id, row.strategy_id, row.strategy_version);
 }
 
-/** Writes the fields of the domain's case data back, with the next action time it implies. */
+/**
+ * Writes the case data back. First plans what is not planned yet (the current step's time with
+ * smart retries, a quick retry after a temporary error) and records why; then stores the next
+ * action time that follows.
+ */
 export async function saveCase(
   trx: Db,
   row: CaseRow,
   data: CaseData,
   def: StrategyDefinition,
   extra: Partial<Pick<CaseRow, 'pending_attempt_id' | 'retries_made' | 'amount_due_minor'>> & {
+    now: Date;
     nextActionAt?: Date | null;
-  } = {},
-): Promise<void> {
-  const next = extra.nextActionAt !== undefined ? extra.nextActionAt : nextActionAt(data, def);
+  },
+): Promise<CaseData> {
+  let planned = data;
+  if (
+    data.status === 'open' &&
+    (data.stepAt == null ||
+      (def.smartRetries && data.lastCategory === 'temporary' && data.quickRetryAt == null))
+  ) {
+    const plan = planNext(data, def, {
+      now: extra.now,
+      payCycle: await payCycleOf(trx, row, data.timeZone),
+      // Seeded by the case and its position, so a re-run plans the very same time.
+      random: seededRandom(`${row.case_id}:${data.stepIndex}:${data.quickRetries ?? 0}`),
+    });
+    planned = plan.case;
+    for (const why of plan.why) {
+      await recordEvent(trx, {
+        merchantId: row.merchant_id,
+        type: 'dunning_case.decision',
+        occurredAt: extra.now,
+        subscriptionId: row.subscription_id,
+        caseId: row.case_id,
+        data: { kind: 'plan', why, step_index: planned.stepIndex },
+      });
+    }
+  }
+  const next = extra.nextActionAt !== undefined ? extra.nextActionAt : nextActionAt(planned, def);
   await trx
     .updateTable('dunning_cases')
     .set({
-      status: data.status,
-      step_index: data.stepIndex,
-      last_category: data.lastCategory,
-      awaiting_new_method: data.awaitingNewMethod,
-      renewal_retry_at: data.renewalRetryAt,
+      status: planned.status,
+      step_index: planned.stepIndex,
+      last_category: planned.lastCategory,
+      awaiting_new_method: planned.awaitingNewMethod,
+      renewal_retry_at: planned.renewalRetryAt,
+      renewal_retry_reason: planned.renewalRetryReason ?? null,
+      step_at: planned.stepAt ?? null,
+      quick_retry_at: planned.quickRetryAt ?? null,
+      quick_retries: planned.quickRetries ?? 0,
+      last_decline_at: planned.lastDeclineAt ?? null,
       next_action_at: next,
       ...(extra.pending_attempt_id !== undefined
         ? { pending_attempt_id: extra.pending_attempt_id }
@@ -63,6 +103,34 @@ export async function saveCase(
     .where('merchant_id', '=', row.merchant_id)
     .where('case_id', '=', row.case_id)
     .execute();
+  return planned;
+}
+
+/** The customer's pay cycle, learned from the times their payments went through. */
+async function payCycleOf(trx: Db, row: CaseRow, timeZone: string): Promise<PayCycle | null> {
+  const paid = await trx
+    .selectFrom('payment_attempts as a')
+    .innerJoin('subscriptions as s', (j) =>
+      j
+        .onRef('s.merchant_id', '=', 'a.merchant_id')
+        .onRef('s.subscription_id', '=', 'a.subscription_id'),
+    )
+    .innerJoin('subscriptions as mine', (j) =>
+      j
+        .onRef('mine.merchant_id', '=', 's.merchant_id')
+        .onRef('mine.customer_id', '=', 's.customer_id'),
+    )
+    .select('a.completed_at')
+    .where('mine.merchant_id', '=', row.merchant_id)
+    .where('mine.subscription_id', '=', row.subscription_id)
+    .where('a.status', '=', 'succeeded')
+    .orderBy('a.completed_at', 'desc')
+    .limit(24)
+    .execute();
+  return learnPayCycle(
+    paid.flatMap((p) => (p.completed_at ? [p.completed_at] : [])),
+    timeZone,
+  );
 }
 
 export type FailedCharge = {
@@ -151,8 +219,9 @@ export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<Case
     lastCategory: f.category,
     awaitingNewMethod: f.category !== null && blocksRetryUntilMethodChanges(f.category),
     renewalRetryAt: null,
+    lastDeclineAt: f.category !== null ? at : null,
   };
-  const row = await trx
+  const inserted = await trx
     .insertInto('dunning_cases')
     .values({
       merchant_id: sub.merchant_id,
@@ -170,6 +239,10 @@ export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<Case
       last_category: f.category,
       awaiting_new_method: data.awaitingNewMethod,
       renewal_retry_at: null,
+      renewal_retry_reason: null,
+      step_at: null,
+      quick_retry_at: null,
+      last_decline_at: data.lastDeclineAt ?? null,
       next_action_at: nextActionAt(data, def),
       amount_due_minor: f.amountMinor,
       currency: sub.currency,
@@ -180,6 +253,13 @@ export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<Case
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  const planned = await saveCase(trx, inserted, data, def, { now: at });
+  const row = {
+    ...inserted,
+    next_action_at: nextActionAt(planned, def),
+    step_at: planned.stepAt ?? null,
+    quick_retry_at: planned.quickRetryAt ?? null,
+  };
   await tagCharges(trx, sub.merchant_id, f.chargeIds, row.case_id);
   await recordEvent(trx, {
     merchantId: sub.merchant_id,

@@ -228,7 +228,13 @@ async function renewWithoutCharging(
       const def = await strategyOf(trx, row);
       const data = caseData(row);
       const plan = renewalWhilePastDue(data, def, now);
-      await saveCase(trx, row, { ...data, renewalRetryAt: plan.retryAt }, def);
+      await saveCase(
+        trx,
+        row,
+        { ...data, renewalRetryAt: plan.retryAt, renewalRetryReason: null },
+        def,
+        { now },
+      );
       await recordEvent(trx, {
         merchantId: sub.merchant_id,
         type: 'dunning_case.decision',

@@ -3,7 +3,12 @@
 import type { Db } from '../../adapters/db/connect.ts';
 import { queueMessage, recordEvent } from '../../adapters/db/events.repo.ts';
 import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
-import { afterAttempt, type Decision, decideNextStep } from '../../domain/case/case.ts';
+import {
+  afterAttempt,
+  type CaseData,
+  type Decision,
+  decideNextStep,
+} from '../../domain/case/case.ts';
 import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import {
@@ -14,6 +19,30 @@ import {
   sendAttempt,
 } from './attempts.ts';
 import { caseData, finalizeCase, recoverCase, saveCase, strategyOf } from './cases.ts';
+import { credentialVerdict } from './credential-history.ts';
+
+const PURPOSE = { step: 'retry', renewal: 'renewal_retry', quick: 'quick_retry' } as const;
+
+/** Derived from what is charged, so the same step or retry can never produce a second key. */
+function attemptKey(
+  row: CaseRow,
+  sub: SubscriptionRow,
+  data: CaseData,
+  decision: Extract<Decision, { kind: 'retry' }>,
+): string {
+  switch (decision.scheduled) {
+    case 'step':
+      return `${row.case_id}:step:${decision.stepIndex}`;
+    case 'renewal':
+      return `${row.case_id}:renewal:${sub.period_index}:${data.renewalRetryAt?.toISOString() ?? ''}`;
+    case 'quick':
+      return `${row.case_id}:quick:${data.quickRetries ?? 0}`;
+    default: {
+      const unreachable: never = decision.scheduled;
+      return unreachable;
+    }
+  }
+}
 
 export type StepReport = 'waited' | 'advanced' | 'retried' | 'finalized' | 'skipped';
 
@@ -88,7 +117,9 @@ export async function runCaseStep(
     }
     const def = await strategyOf(trx, row);
     const data = caseData(row);
-    const decision = decideNextStep(data, def, now);
+    // Card-network rules look at every attempt on this credential, across all its cases.
+    const verdict = await credentialVerdict(trx, row, now);
+    const decision = decideNextStep(data, def, now, verdict);
     const done = await applyNonChargingDecision(trx, decision, locked);
     if (done) return { kind: 'done' as const, report: done };
     if (decision.kind !== 'retry') throw new Error(`unexpected decision ${decision.kind}`);
@@ -98,18 +129,16 @@ export async function runCaseStep(
       subscriptionId: row.subscription_id,
       caseId,
       paymentMethodId: row.payment_method_id,
-      purpose: decision.scheduled === 'step' ? 'retry' : 'renewal_retry',
+      purpose: PURPOSE[decision.scheduled],
       amountMinor: row.amount_due_minor,
       currency: row.currency,
       // Derived from the step, so the same step can never produce a second key.
-      idempotencyKey:
-        decision.scheduled === 'step'
-          ? `${caseId}:step:${decision.stepIndex}`
-          : `${caseId}:renewal:${sub.period_index}`,
+      idempotencyKey: attemptKey(row, sub, data, decision),
       why: decision.why,
       at: now,
     });
     await saveCase(trx, row, data, def, {
+      now,
       pending_attempt_id: attempt.attempt_id,
       retries_made: row.retries_made + 1,
       nextActionAt: row.next_action_at,
@@ -157,19 +186,37 @@ async function applyNonChargingDecision(
   switch (decision.kind) {
     case 'none':
     case 'wait':
-      await saveCase(trx, row, data, def);
+      await saveCase(trx, row, data, def, { now });
       await releaseLease(trx, row);
       return 'waited';
     case 'drop_renewal_retry':
-      await saveCase(trx, row, { ...data, renewalRetryAt: null }, def);
-      await releaseLease(trx, row);
       await recordDecision(trx, row, now, decision.why, 'skip');
-      return 'advanced';
-    case 'advance': {
-      const next = { ...data, stepIndex: decision.stepIndex + 1 };
-      await saveCase(trx, row, next, def);
+      await saveCase(trx, row, { ...data, renewalRetryAt: null, renewalRetryReason: null }, def, {
+        now,
+      });
       await releaseLease(trx, row);
+      return 'advanced';
+    case 'drop_quick_retry':
+      await recordDecision(trx, row, now, decision.why, 'skip');
+      await saveCase(
+        trx,
+        row,
+        { ...data, quickRetryAt: null, quickRetries: (data.quickRetries ?? 0) + 1 },
+        def,
+        { now },
+      );
+      await releaseLease(trx, row);
+      return 'advanced';
+    case 'defer':
+      await recordDecision(trx, row, now, decision.why, 'defer');
+      await saveCase(trx, row, { ...data, stepAt: decision.until }, def, { now });
+      await releaseLease(trx, row);
+      return 'waited';
+    case 'advance': {
+      const next = { ...data, stepIndex: decision.stepIndex + 1, stepAt: null };
       await recordDecision(trx, row, now, decision.why, decision.message ? 'message_only' : 'skip');
+      await saveCase(trx, row, next, def, { now });
+      await releaseLease(trx, row);
       if (decision.message)
         await queueStepMessage(
           trx,
@@ -203,7 +250,8 @@ async function applyAttemptOutcome(
 ): Promise<void> {
   const def = await strategyOf(trx, row);
   const data = caseData(row);
-  const scheduled = attempt.purpose === 'retry' ? 'step' : 'renewal';
+  const scheduled =
+    attempt.purpose === 'retry' ? 'step' : attempt.purpose === 'quick_retry' ? 'quick' : 'renewal';
   const stepIndex =
     scheduled === 'step' ? Number(attempt.idempotency_key.split(':').at(-1)) : row.step_index;
   const domainOutcome =
@@ -250,11 +298,11 @@ async function applyAttemptOutcome(
     return;
   }
   if (outcome.kind === 'unknown') {
-    await saveCase(trx, row, data, def, { nextActionAt: update.recheckAt });
+    await saveCase(trx, row, data, def, { now, nextActionAt: update.recheckAt });
     await releaseLease(trx, row);
     return;
   }
-  await saveCase(trx, row, update.case, def, { pending_attempt_id: null });
+  await saveCase(trx, row, update.case, def, { now, pending_attempt_id: null });
   await releaseLease(trx, row);
   if (update.message)
     await queueStepMessage(

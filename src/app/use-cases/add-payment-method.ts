@@ -4,49 +4,53 @@ import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
 
+/** A test-gateway card: only its token, brand, last 4 digits and expiry are stored. */
+export type TestCardInput = {
+  number: string;
+  expMonth?: number;
+  expYear?: number;
+  succeedsFrom?: Date;
+};
+
 export type AddPaymentMethodInput = {
   merchantId: string;
   customerId: string;
   type: PaymentMethodType;
-  /** A test-gateway card: only its token, brand, last 4 digits and expiry are stored. */
-  testCard?: { number: string; expMonth?: number; expYear?: number; succeedsFrom?: Date };
+  testCard?: TestCardInput;
   /** A token from a real gateway's hosted fields. */
   gatewayToken?: string;
 };
 
-export async function addPaymentMethod(
-  deps: Pick<Deps, 'db'>,
-  input: AddPaymentMethodInput,
-): Promise<Result<{ paymentMethodId: string }>> {
-  if (!PAYMENT_METHOD_TYPES.includes(input.type))
-    return fail('invalid_field', `type must be one of ${PAYMENT_METHOD_TYPES.join(', ')}`, 'type');
-  const customer = await deps.db
-    .selectFrom('customers')
-    .select('customer_id')
-    .where('merchant_id', '=', input.merchantId)
-    .where('customer_id', '=', input.customerId)
-    .executeTakeFirst();
-  if (!customer) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
+export type MethodDetails = {
+  gateway: string;
+  gateway_token: string;
+  brand: string | null;
+  network: string | null;
+  fingerprint: string;
+  last4: string | null;
+  exp_month: number | null;
+  exp_year: number | null;
+};
 
-  let values: {
-    gateway: string;
-    gateway_token: string;
-    brand: string | null;
-    last4: string | null;
-    exp_month: number | null;
-    exp_year: number | null;
-  };
-  if (input.type === 'pay_link') {
-    values = {
+/** What is stored of a method: never a card number, only the token and display details. */
+export function methodDetails(
+  type: PaymentMethodType,
+  input: { testCard?: TestCardInput; gatewayToken?: string },
+): Result<MethodDetails> {
+  if (type === 'pay_link') {
+    return ok({
       gateway: 'none',
       gateway_token: 'pay_link',
       brand: null,
+      network: null,
+      fingerprint: newId('fp'),
       last4: null,
       exp_month: null,
       exp_year: null,
-    };
-  } else if (input.testCard) {
-    if (input.type !== 'card') return fail('invalid_field', 'a test card needs type card', 'type');
+    });
+  }
+  if (input.testCard) {
+    if (type !== 'card') return fail('invalid_field', 'a test card needs type card', 'type');
     const card = findTestCard(input.testCard.number);
     if (!card)
       return fail(
@@ -61,26 +65,48 @@ export async function addPaymentMethod(
         'test_card.succeeds_from',
       );
     }
-    values = {
+    return ok({
       gateway: 'test',
       gateway_token: tokenizeTestCard(card.number, input.testCard.succeedsFrom ?? null),
       brand: card.brand,
+      network: card.brand,
+      // The same card number is the same credential, whichever customer adds it (as a processor's fingerprint).
+      fingerprint: `fp_test_${card.number}`,
       last4: card.number.slice(-4),
       exp_month: input.testCard.expMonth ?? 12,
       exp_year: input.testCard.expYear ?? 2030,
-    };
-  } else if (typeof input.gatewayToken === 'string' && input.gatewayToken.length > 0) {
-    values = {
+    });
+  }
+  if (typeof input.gatewayToken === 'string' && input.gatewayToken.length > 0) {
+    return ok({
       gateway: 'test',
       gateway_token: input.gatewayToken,
       brand: null,
+      network: null,
+      fingerprint: `fp_${input.gatewayToken}`,
       last4: null,
       exp_month: null,
       exp_year: null,
-    };
-  } else {
-    return fail('invalid_field', 'give a test card or a gateway token', 'test_card');
+    });
   }
+  return fail('invalid_field', 'give a test card or a gateway token', 'test_card');
+}
+
+export async function addPaymentMethod(
+  deps: Pick<Deps, 'db'>,
+  input: AddPaymentMethodInput,
+): Promise<Result<{ paymentMethodId: string }>> {
+  if (!PAYMENT_METHOD_TYPES.includes(input.type))
+    return fail('invalid_field', `type must be one of ${PAYMENT_METHOD_TYPES.join(', ')}`, 'type');
+  const customer = await deps.db
+    .selectFrom('customers')
+    .select('customer_id')
+    .where('merchant_id', '=', input.merchantId)
+    .where('customer_id', '=', input.customerId)
+    .executeTakeFirst();
+  if (!customer) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
+  const details = methodDetails(input.type, input);
+  if (!details.ok) return details;
   const paymentMethodId = newId('pm');
   await deps.db
     .insertInto('payment_methods')
@@ -89,7 +115,8 @@ export async function addPaymentMethod(
       payment_method_id: paymentMethodId,
       customer_id: input.customerId,
       type: input.type,
-      ...values,
+      changed_at: null,
+      ...details.value,
     })
     .execute();
   return ok({ paymentMethodId });

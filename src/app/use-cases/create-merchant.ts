@@ -15,6 +15,8 @@ export type CreateMerchantInput = {
   defaultGraceDays?: number;
   /** Preset used for the default strategy of every payment-method type. */
   defaultPreset?: PresetKey;
+  /** Smart retry timing for the default strategies (the presets turn it on for cards). */
+  smartRetries?: boolean;
   /** Start of a test merchant's clock; defaults to now. */
   testClockAt?: Date;
   merchantId?: string;
@@ -81,7 +83,10 @@ export async function createMerchant(
           merchant_id: merchantId,
           strategy_id: strategyId,
           version: 1,
-          definition: JSON.stringify(buildPreset(preset, type)),
+          definition: JSON.stringify({
+            ...buildPreset(preset, type),
+            ...(input.smartRetries !== undefined ? { smartRetries: input.smartRetries } : {}),
+          }),
         })
         .execute();
     }

@@ -83,6 +83,8 @@ function walk(start: CaseData, def: StrategyDefinition, decline: DeclineCategory
         say('renewal retry dropped', null);
         c = { ...c, renewalRetryAt: null };
         break;
+      case 'drop_quick_retry':
+      case 'defer':
       case 'wait':
       case 'none':
         throw new Error(`worker woke at ${at.toISOString()} and was told ${decision.kind}`);
@@ -348,7 +350,7 @@ describe('afterAttempt', () => {
       const c = { ...onDay8, renewalRetryAt: day8 };
       const update = afterAttempt(c, gentle, decision, { kind: 'succeeded' }, day8);
       expect(update).toEqual({
-        case: { ...c, status: 'recovered', renewalRetryAt: null },
+        case: { ...c, status: 'recovered', renewalRetryAt: null, quickRetryAt: null },
         message: null,
         recheckAt: null,
         why: 'payment succeeded; case recovered',
@@ -369,7 +371,17 @@ describe('afterAttempt', () => {
     (category, awaiting) => {
       const update = afterAttempt(onDay8, gentle, stepRetry, { kind: 'declined', category }, day8);
       expect(update).toEqual({
-        case: { ...onDay8, stepIndex: 3, lastCategory: category, awaitingNewMethod: awaiting },
+        case: {
+          ...onDay8,
+          stepIndex: 3,
+          lastCategory: category,
+          awaitingNewMethod: awaiting,
+          lastDeclineAt: day8,
+          // The next step's time is planned afresh from this decline (planNext).
+          stepAt: null,
+          renewalRetryAt: null,
+          quickRetryAt: undefined,
+        },
         message: gentle.steps[2]!.message,
         recheckAt: null,
         why: `retry declined (${category}); moving to the next step`,
@@ -414,7 +426,14 @@ describe('afterAttempt', () => {
       day6,
     );
     expect(update).toEqual({
-      case: { ...c, lastCategory: 'generic', awaitingNewMethod: false, renewalRetryAt: null },
+      case: {
+        ...c,
+        lastCategory: 'generic',
+        awaitingNewMethod: false,
+        lastDeclineAt: day6,
+        renewalRetryAt: null,
+        renewalRetryReason: null,
+      },
       message: null,
       recheckAt: null,
       why: 'renewal declined (generic); schedule continues',

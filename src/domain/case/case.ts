@@ -6,6 +6,10 @@
 //              no retry or message goes out after it.
 import { DateTime } from 'luxon';
 import { blocksRetryUntilMethodChanges, type DeclineCategory } from '../declines/categories.ts';
+import type { RuleVerdict } from '../network-rules/types.ts';
+import { QUICK_RETRY_BUDGET, quickRetryAfterTemporary } from '../retry-timing/backoff.ts';
+import { chooseRetryTime } from '../retry-timing/choose-retry-time.ts';
+import type { PayCycle } from '../retry-timing/pay-cycle.ts';
 import {
   type FinalAction,
   type MessageSpec,
@@ -30,6 +34,14 @@ export type CaseData = {
   readonly awaitingNewMethod: boolean;
   /** A renewal fell due between steps: charge the whole balance at this time without moving the schedule. */
   readonly renewalRetryAt: Date | null;
+  /** Why the renewal retry is planned when it is not a renewal (e.g. the payment method was updated). */
+  readonly renewalRetryReason?: string | null;
+  /** When the current step runs, chosen inside its window by smart timing; null means its day's start. */
+  readonly stepAt?: Date | null;
+  /** A quick follow-up after a temporary error, outside the schedule (smart retries only). */
+  readonly quickRetryAt?: Date | null;
+  readonly quickRetries?: number;
+  readonly lastDeclineAt?: Date | null;
 };
 
 export type ScheduleEntry =
@@ -78,12 +90,19 @@ export function entryDueAt(c: CaseData, def: StrategyDefinition, stepIndex: numb
   return stepDueAt(c.openedAt, entryAt(def, stepIndex).day, c.timeZone);
 }
 
-/** The next time the case needs the worker: its current schedule entry, or an earlier renewal retry. */
+/** When the current schedule entry runs: its planned time, or the start of its day. */
+export function currentStepAt(c: CaseData, def: StrategyDefinition): Date {
+  return c.stepAt ?? entryDueAt(c, def, c.stepIndex);
+}
+
+/** The next time the case needs the worker: its current step, or an earlier renewal or quick retry. */
 export function nextActionAt(c: CaseData, def: StrategyDefinition): Date | null {
   if (c.status !== 'open') return null;
-  const stepAt = entryDueAt(c, def, c.stepIndex);
-  if (c.renewalRetryAt && c.renewalRetryAt.getTime() < stepAt.getTime()) return c.renewalRetryAt;
-  return stepAt;
+  let at = currentStepAt(c, def);
+  for (const extra of [c.renewalRetryAt, c.quickRetryAt]) {
+    if (extra && extra.getTime() < at.getTime()) at = extra;
+  }
+  return at;
 }
 
 export type RetryGate = { allowed: true; why: string } | { allowed: false; why: string };
@@ -112,15 +131,27 @@ export function retryGate(c: CaseData): RetryGate {
 
 export type Decision =
   | { kind: 'wait'; until: Date; why: string }
-  | { kind: 'retry'; stepIndex: number; scheduled: 'step' | 'renewal'; why: string }
+  | { kind: 'retry'; stepIndex: number; scheduled: 'step' | 'renewal' | 'quick'; why: string }
+  /** The step's retry is refused by a network rule until `until`, which is still inside the step's window. */
+  | { kind: 'defer'; until: Date; why: string }
   | { kind: 'advance'; stepIndex: number; message: MessageSpec | null; why: string }
   | { kind: 'final'; action: FinalAction; message: MessageSpec | null; why: string }
   /** The renewal retry was due but may not be sent; the schedule stays where it is. */
   | { kind: 'drop_renewal_retry'; why: string }
+  | { kind: 'drop_quick_retry'; why: string }
   | { kind: 'none'; why: string };
 
-/** What the worker should do with a case at `now`. Pure: the worker carries out the decision. */
-export function decideNextStep(c: CaseData, def: StrategyDefinition, now: Date): Decision {
+/**
+ * What the worker should do with a case at `now`. Pure: the worker carries out the decision.
+ * `verdict` is the card-network rules' answer for this credential (src/domain/network-rules);
+ * a retry they refuse is never sent, and the decision says which rule refused it.
+ */
+export function decideNextStep(
+  c: CaseData,
+  def: StrategyDefinition,
+  now: Date,
+  verdict: RuleVerdict | null = null,
+): Decision {
   if (c.status !== 'open')
     return { kind: 'none', why: `case is ${c.status}; nothing more is sent` };
   const due = nextActionAt(c, def)!;
@@ -128,20 +159,30 @@ export function decideNextStep(c: CaseData, def: StrategyDefinition, now: Date):
     return { kind: 'wait', until: due, why: 'next action is not due yet' };
 
   const entry = entryAt(def, c.stepIndex);
-  const stepDue = entryDueAt(c, def, c.stepIndex);
-  const stepIsDue = stepDue.getTime() <= now.getTime();
+  const stepIsDue = currentStepAt(c, def).getTime() <= now.getTime();
 
   if (!stepIsDue) {
-    // Only the renewal retry is due: the period ended between two steps.
+    // Only a retry outside the schedule is due: a renewal (or updated method), or a quick retry.
+    const renewal = c.renewalRetryAt !== null && c.renewalRetryAt.getTime() <= now.getTime();
+    const label = renewal
+      ? (c.renewalRetryReason ?? 'renewal at period end')
+      : 'quick retry after a temporary error';
     const gate = retryGate(c);
-    if (gate.allowed)
+    const refusal = !gate.allowed
+      ? gate.why
+      : verdict && !verdict.allowed
+        ? `network rule ${verdict.rule}: ${verdict.why}`
+        : null;
+    if (refusal === null)
       return {
         kind: 'retry',
         stepIndex: c.stepIndex,
-        scheduled: 'renewal',
-        why: `renewal at period end; ${gate.why}`,
+        scheduled: renewal ? 'renewal' : 'quick',
+        why: `${label}; ${verdict?.allowed ? verdict.why : gate.why}`,
       };
-    return { kind: 'drop_renewal_retry', why: `renewal retry skipped: ${gate.why}` };
+    return renewal
+      ? { kind: 'drop_renewal_retry', why: `renewal retry skipped: ${refusal}` }
+      : { kind: 'drop_quick_retry', why: `quick retry skipped: ${refusal}` };
   }
 
   const label = `day ${entry.day} ${entry.kind === 'final' ? 'final step' : `step ${entry.index + 1}`}`;
@@ -170,11 +211,26 @@ export function decideNextStep(c: CaseData, def: StrategyDefinition, now: Date):
           message,
           why: `${label}: retry skipped: ${gate.why}`,
         };
+      if (verdict && !verdict.allowed) {
+        const nextEntryAt = entryDueAt(c, def, c.stepIndex + 1);
+        if (verdict.notBefore && verdict.notBefore.getTime() < nextEntryAt.getTime())
+          return {
+            kind: 'defer',
+            until: verdict.notBefore,
+            why: `${label}: retry waits for network rule ${verdict.rule}: ${verdict.why}`,
+          };
+        return {
+          kind: 'advance',
+          stepIndex: c.stepIndex,
+          message,
+          why: `${label}: retry skipped by network rule ${verdict.rule}: ${verdict.why}`,
+        };
+      }
       return {
         kind: 'retry',
         stepIndex: c.stepIndex,
         scheduled: 'step',
-        why: `${label}: ${gate.why}`,
+        why: `${label}: ${verdict?.allowed ? `${gate.why}; ${verdict.why}` : gate.why}`,
       };
     }
     default: {
@@ -211,7 +267,7 @@ export function afterAttempt(
   switch (outcome.kind) {
     case 'succeeded':
       return {
-        case: { ...c, status: 'recovered', renewalRetryAt: null },
+        case: { ...c, status: 'recovered', renewalRetryAt: null, quickRetryAt: null },
         message: null,
         recheckAt: null,
         why: 'payment succeeded; case recovered',
@@ -225,10 +281,23 @@ export function afterAttempt(
       };
     case 'declined': {
       const awaiting = blocksRetryUntilMethodChanges(outcome.category);
-      const declined = { ...c, lastCategory: outcome.category, awaitingNewMethod: awaiting };
+      const declined = {
+        ...c,
+        lastCategory: outcome.category,
+        awaitingNewMethod: awaiting,
+        lastDeclineAt: now,
+      };
+      if (decision.scheduled === 'quick') {
+        return {
+          case: { ...declined, quickRetryAt: null, quickRetries: (c.quickRetries ?? 0) + 1 },
+          message: null,
+          recheckAt: null,
+          why: `quick retry declined (${outcome.category}); schedule continues`,
+        };
+      }
       if (decision.scheduled === 'renewal') {
         return {
-          case: { ...declined, renewalRetryAt: null },
+          case: { ...declined, renewalRetryAt: null, renewalRetryReason: null },
           message: null,
           recheckAt: null,
           why: `renewal declined (${outcome.category}); schedule continues`,
@@ -239,8 +308,17 @@ export function afterAttempt(
       // The step retry charged the whole amount due, so an overdue renewal retry is covered by it.
       const renewalRetryAt =
         c.renewalRetryAt && c.renewalRetryAt.getTime() <= now.getTime() ? null : c.renewalRetryAt;
+      const quickRetryAt =
+        c.quickRetryAt && c.quickRetryAt.getTime() <= now.getTime() ? null : c.quickRetryAt;
       return {
-        case: { ...declined, stepIndex: decision.stepIndex + 1, renewalRetryAt },
+        // The next step's time is planned afresh (planNext) from this decline.
+        case: {
+          ...declined,
+          stepIndex: decision.stepIndex + 1,
+          stepAt: null,
+          renewalRetryAt,
+          quickRetryAt,
+        },
         message,
         recheckAt: null,
         why: `retry declined (${outcome.category}); moving to the next step`,
@@ -272,5 +350,92 @@ export function renewalWhilePastDue(
   return {
     retryAt: periodEndAt,
     why: 'no retry step falls on the renewal day: the renewal charges the balance now',
+  };
+}
+
+export type PlanContext = {
+  readonly now: Date;
+  /** The customer's pay cycle learned from past payments, if any (src/domain/retry-timing). */
+  readonly payCycle: PayCycle | null;
+  /** In [0, 1): jitter; the engine seeds it from the case so a re-run plans the same time. */
+  readonly random: () => number;
+};
+
+/**
+ * Plans what is not planned yet: the current step's time and, after a temporary error, a quick
+ * retry. With smart retries the step's retry moves inside its window (day of the step up to the
+ * next entry) to the moment its decline category favours; otherwise it runs at its day's start.
+ */
+export function planNext(
+  c: CaseData,
+  def: StrategyDefinition,
+  ctx: PlanContext,
+): { case: CaseData; why: string[] } {
+  if (c.status !== 'open') return { case: c, why: [] };
+  const why: string[] = [];
+  let next = c;
+  if (next.stepAt == null) {
+    const entry = entryAt(def, next.stepIndex);
+    const from = entryDueAt(next, def, next.stepIndex);
+    const smart =
+      def.smartRetries &&
+      entry.kind === 'step' &&
+      entry.retry &&
+      retryGate(next).allowed &&
+      next.lastCategory !== null;
+    if (smart && next.lastCategory) {
+      const until = entryDueAt(next, def, next.stepIndex + 1);
+      const timing = chooseRetryTime({
+        category: next.lastCategory,
+        envelope: { from, until },
+        now: ctx.now,
+        timeZone: next.timeZone,
+        lastDeclineAt: next.lastDeclineAt ?? next.openedAt,
+        retriesSoFar: next.stepIndex,
+        payCycle: ctx.payCycle,
+        random: ctx.random,
+      });
+      next = { ...next, stepAt: timing.at };
+      why.push(`day ${entry.day} retry planned for ${timing.at.toISOString()}: ${timing.why}`);
+    } else {
+      next = { ...next, stepAt: from.getTime() < ctx.now.getTime() ? ctx.now : from };
+    }
+  }
+  const quickRetries = next.quickRetries ?? 0;
+  if (
+    def.smartRetries &&
+    next.lastCategory === 'temporary' &&
+    next.quickRetryAt == null &&
+    quickRetries < QUICK_RETRY_BUDGET &&
+    retryGate(next).allowed
+  ) {
+    const quick = quickRetryAfterTemporary({
+      lastDeclineAt: next.lastDeclineAt ?? next.openedAt,
+      quickRetriesSoFar: quickRetries,
+      random: ctx.random,
+    });
+    const stepAt = currentStepAt(next, def);
+    if (quick && quick.at.getTime() > ctx.now.getTime() && quick.at.getTime() < stepAt.getTime()) {
+      next = { ...next, quickRetryAt: quick.at };
+      why.push(`quick retry at ${quick.at.toISOString()}: ${quick.why}`);
+    }
+  }
+  return { case: next, why };
+}
+
+/** A deterministic stream in [0, 1) from a string seed (mulberry32 over a string hash). */
+export function seededRandom(seed: string): () => number {
+  let h = 1779033703 ^ seed.length;
+  for (let i = 0; i < seed.length; i++) {
+    h = Math.imul(h ^ seed.charCodeAt(i), 3432918353);
+    h = (h << 13) | (h >>> 19);
+  }
+  let state = h >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

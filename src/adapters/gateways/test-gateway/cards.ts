@@ -3,9 +3,10 @@
 
 export type TestCardBehaviour =
   | { kind: 'succeed' }
-  | { kind: 'decline'; code: string }
+  /** Declines with a Stripe code and, as Stripe reports them, the issuer's code and the network's advice. */
+  | { kind: 'decline'; code: string; networkDeclineCode?: string; networkAdviceCode?: string }
   /** Declines with insufficient funds before the date carried in the token, then succeeds. */
-  | { kind: 'decline_until'; code: string }
+  | { kind: 'decline_until'; code: string; networkDeclineCode?: string }
   /** The charge goes through but the first response is lost (a timeout); a re-send returns it. */
   | { kind: 'timeout_then_succeed' };
 
@@ -33,43 +34,65 @@ export const TEST_CARDS = {
     number: '4000000000009995',
     brand: 'visa',
     label: 'insufficient funds',
-    behaviour: { kind: 'decline', code: 'insufficient_funds' },
+    behaviour: { kind: 'decline', code: 'insufficient_funds', networkDeclineCode: '51' },
   },
   expired: {
     number: '4000000000000069',
     brand: 'visa',
     label: 'expired card',
-    behaviour: { kind: 'decline', code: 'expired_card' },
+    behaviour: { kind: 'decline', code: 'expired_card', networkDeclineCode: '54' },
   },
   stolen: {
     number: '4000000000009979',
     brand: 'visa',
     label: 'stolen card',
-    behaviour: { kind: 'decline', code: 'stolen_card' },
+    behaviour: { kind: 'decline', code: 'stolen_card', networkDeclineCode: '43' },
   },
   authentication_required: {
     number: '4000002760003184',
     brand: 'visa',
     label: 'authentication required',
-    behaviour: { kind: 'decline', code: 'authentication_required' },
+    behaviour: { kind: 'decline', code: 'authentication_required', networkDeclineCode: '1A' },
   },
   processing_error: {
     number: '4000000000000119',
     brand: 'visa',
     label: 'processing error',
-    behaviour: { kind: 'decline', code: 'processing_error' },
+    behaviour: { kind: 'decline', code: 'processing_error', networkDeclineCode: '96' },
   },
   generic_decline: {
     number: '4000000000000002',
     brand: 'visa',
     label: 'generic decline',
-    behaviour: { kind: 'decline', code: 'generic_decline' },
+    behaviour: { kind: 'decline', code: 'generic_decline', networkDeclineCode: '05' },
   },
   insufficient_funds_until: {
     number: '4000000000005126',
     brand: 'visa',
     label: 'insufficient funds until a date, then succeeds',
-    behaviour: { kind: 'decline_until', code: 'insufficient_funds' },
+    behaviour: { kind: 'decline_until', code: 'insufficient_funds', networkDeclineCode: '51' },
+  },
+  mastercard_do_not_retry: {
+    number: '5105105105105100',
+    brand: 'mastercard',
+    label: 'Mastercard decline with advice 03: do not try again',
+    behaviour: {
+      kind: 'decline',
+      code: 'generic_decline',
+      networkDeclineCode: '05',
+      networkAdviceCode: '03',
+    },
+  },
+  mastercard_retry_after_24h: {
+    number: '5200828282828210',
+    brand: 'mastercard',
+    label: 'Mastercard decline with advice 25: retry after 24 hours',
+    behaviour: {
+      kind: 'decline',
+      code: 'generic_decline',
+      networkDeclineCode: '05',
+      networkAdviceCode: '25',
+    },
   },
   timeout: {
     number: '4000000000000408',

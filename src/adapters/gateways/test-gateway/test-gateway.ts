@@ -66,9 +66,24 @@ export function createTestGateway(db: Db, options: TestGatewayOptions = {}): Pay
       if (row.outcome === 'succeeded')
         return { kind: 'succeeded', gatewayChargeId: `tch_${req.idempotencyKey}` };
       const code = row.decline_code ?? 'generic_decline';
+      const token = parseTestToken(req.token);
+      const card = token ? findTestCard(token.number) : undefined;
+      const b = card?.behaviour;
+      const networkCodes =
+        b && (b.kind === 'decline' || b.kind === 'decline_until') ? b : undefined;
       return {
         kind: 'declined',
-        raw: { scheme: 'stripe', code },
+        raw: {
+          scheme: 'stripe',
+          code,
+          ...(card ? { network: card.brand } : {}),
+          ...(networkCodes?.networkDeclineCode
+            ? { networkDeclineCode: networkCodes.networkDeclineCode }
+            : {}),
+          ...(networkCodes && 'networkAdviceCode' in networkCodes && networkCodes.networkAdviceCode
+            ? { networkAdviceCode: networkCodes.networkAdviceCode }
+            : {}),
+        },
         message: `test card declined: ${code}`,
       };
     },

@@ -1,0 +1,74 @@
+// Card-network rules apply per credential (the card or bank account), across every case and
+// subscription that charges it: gather its attempts and ask the pure rules for a verdict.
+import type { Db } from '../../adapters/db/connect.ts';
+import type { CaseRow } from '../../adapters/db/schema.ts';
+import type { DeclineCategory } from '../../domain/declines/categories.ts';
+import { evaluateRetry } from '../../domain/network-rules/evaluate-retry.ts';
+import type {
+  CredentialAttempt,
+  Network,
+  RetryAdvice,
+  RuleVerdict,
+} from '../../domain/network-rules/types.ts';
+
+const CARD_NETWORKS: readonly Network[] = ['visa', 'mastercard', 'amex', 'discover'];
+
+export function networkOf(type: string, network: string | null): Network {
+  switch (type) {
+    case 'ach':
+      return 'ach';
+    case 'direct_debit':
+      return 'sepa';
+    case 'card':
+      return CARD_NETWORKS.includes(network as Network) ? (network as Network) : 'other';
+    default:
+      return 'other';
+  }
+}
+
+export async function credentialVerdict(
+  trx: Db,
+  row: CaseRow,
+  now: Date,
+): Promise<RuleVerdict | null> {
+  if (!row.payment_method_id) return null;
+  const pm = await trx
+    .selectFrom('payment_methods')
+    .select(['type', 'network', 'fingerprint', 'changed_at'])
+    .where('merchant_id', '=', row.merchant_id)
+    .where('payment_method_id', '=', row.payment_method_id)
+    .executeTakeFirst();
+  if (!pm || pm.type === 'pay_link') return null;
+  const attempts = await trx
+    .selectFrom('payment_attempts')
+    .select([
+      'requested_at',
+      'status',
+      'amount_minor',
+      'category',
+      'visa_category',
+      'advice',
+      'max_representments',
+      'representment_window_days',
+    ])
+    .where('merchant_id', '=', row.merchant_id)
+    .where('credential', '=', pm.fingerprint)
+    .where('status', '!=', 'pending')
+    .execute();
+  const history: CredentialAttempt[] = attempts.map((a) => ({
+    at: a.requested_at,
+    outcome: a.status === 'succeeded' ? 'succeeded' : 'declined',
+    amountMinor: a.amount_minor,
+    category: (a.category as DeclineCategory | null) ?? null,
+    visaCategory: (a.visa_category as 1 | 2 | 3 | 4 | null) ?? null,
+    advice: (a.advice as RetryAdvice | null) ?? { kind: 'none' },
+    maxRepresentments: a.max_representments,
+    representmentWindowDays: a.representment_window_days,
+  }));
+  return evaluateRetry({
+    credential: { network: networkOf(pm.type, pm.network), methodChangedAt: pm.changed_at },
+    history,
+    amountMinor: row.amount_due_minor,
+    now,
+  });
+}
