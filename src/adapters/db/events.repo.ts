@@ -56,6 +56,10 @@ export type MessageIntent = {
   dedupeKey: string;
   step: string;
   at: Date;
+  /** What the message asks the customer to do (new card, authenticate, …). */
+  intent?: string;
+  /** Extra fields for the message, e.g. when its update link stops working. */
+  details?: Record<string, unknown>;
 };
 
 /** Queues a customer message in the outbox and records `message.queued`. Returns false if already queued. */
@@ -76,6 +80,8 @@ export async function queueMessage(trx: Db, m: MessageIntent): Promise<boolean> 
         subscription_id: m.subscriptionId,
         case_id: m.caseId,
         step: m.step,
+        intent: m.intent ?? 'payment_failed',
+        ...m.details,
       }),
       available_at: m.at,
     })
@@ -89,7 +95,13 @@ export async function queueMessage(trx: Db, m: MessageIntent): Promise<boolean> 
     occurredAt: m.at,
     subscriptionId: m.subscriptionId,
     caseId: m.caseId,
-    data: { template: m.template, step: m.step, channel: 'email', outbox_id: inserted.outbox_id },
+    data: {
+      template: m.template,
+      intent: m.intent ?? 'payment_failed',
+      step: m.step,
+      channel: 'email',
+      outbox_id: inserted.outbox_id,
+    },
   });
   return true;
 }

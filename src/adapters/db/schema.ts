@@ -14,7 +14,7 @@ export type MerchantsTable = {
   from_address: string | null;
   bcc_address: string | null;
   support_contact: string | null;
-  settings: Generated<Json<Record<string, unknown>>>;
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: CreatedAt;
 };
 

@@ -5,6 +5,7 @@ import { cancelPendingMessages, queueMessage, recordEvent } from '../../adapters
 import type { CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
 import { defaultStrategyFor, loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
 import { type CaseData, nextActionAt, planNext, seededRandom } from '../../domain/case/case.ts';
+import { messageIntent } from '../../domain/case/message-intent.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import { blocksRetryUntilMethodChanges } from '../../domain/declines/categories.ts';
 import { learnPayCycle, type PayCycle } from '../../domain/retry-timing/pay-cycle.ts';
@@ -370,6 +371,7 @@ export async function finalizeCase(
       customerId: sub.customer_id,
       template: message.template,
       bcc: message.bcc,
+      intent: messageIntent(row.last_category as DeclineCategory | null),
       dedupeKey: `msg_${row.case_id}_final`,
       step: 'final',
       at,

@@ -8,6 +8,7 @@ import { periodBounds } from '../../domain/subscription/period.ts';
 import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
+import { sendHardDeclineMessage } from '../use-cases/hard-decline-dunning.ts';
 import { insertAttempt, loadAttempt, recordAttemptResult, sendAttempt } from './attempts.ts';
 import { caseData, openOrContinueCase, saveCase, strategyOf } from './cases.ts';
 import { applySubscriptionEvent } from './subscription-state.ts';
@@ -358,7 +359,7 @@ async function applyRenewalOutcome(
           classification: outcome.classification.why,
         },
       });
-      await openOrContinueCase(trx, {
+      const opened = await openOrContinueCase(trx, {
         sub: { ...sub, balance_minor: balance },
         amountMinor: attempt.amount_minor,
         chargeIds: [charge.charge_id],
@@ -367,6 +368,8 @@ async function applyRenewalOutcome(
         at: now,
         scope: await scopeOf(trx, sub),
       });
+      if (outcome.classification.category === 'hard')
+        await sendHardDeclineMessage(trx, sub, attempt, opened.case_id, now);
       return 'failed';
     }
     default: {

@@ -9,8 +9,11 @@ import {
   type Decision,
   decideNextStep,
 } from '../../domain/case/case.ts';
+import { messageIntent } from '../../domain/case/message-intent.ts';
+import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
+import { sendHardDeclineMessage } from '../use-cases/hard-decline-dunning.ts';
 import {
   type AttemptOutcomeRecord,
   insertAttempt,
@@ -226,6 +229,7 @@ async function applyNonChargingDecision(
           decision.message.template,
           decision.message.bcc,
           now,
+          data.lastCategory,
         );
       return 'advanced';
     }
@@ -303,6 +307,9 @@ async function applyAttemptOutcome(
     return;
   }
   await saveCase(trx, row, update.case, def, { now, pending_attempt_id: null });
+  if (attempt.purpose === 'renewal_retry' && outcome.classification.category === 'hard') {
+    await sendHardDeclineMessage(trx, sub, attempt, row.case_id, now);
+  }
   await releaseLease(trx, row);
   if (update.message)
     await queueStepMessage(
@@ -313,6 +320,7 @@ async function applyAttemptOutcome(
       update.message.template,
       update.message.bcc,
       now,
+      update.case.lastCategory,
     );
 }
 
@@ -341,8 +349,10 @@ async function queueStepMessage(
   template: string,
   bcc: boolean,
   at: Date,
+  category: DeclineCategory | null,
 ): Promise<void> {
   await queueMessage(trx, {
+    intent: messageIntent(category),
     merchantId: row.merchant_id,
     caseId: row.case_id,
     subscriptionId: row.subscription_id,

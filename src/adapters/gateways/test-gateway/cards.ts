@@ -86,11 +86,11 @@ export const TEST_CARDS = {
   mastercard_retry_after_24h: {
     number: '5200828282828210',
     brand: 'mastercard',
-    label: 'Mastercard decline with advice 25: retry after 24 hours',
+    label: 'Mastercard issuer unavailable with advice 25: retry after 24 hours',
     behaviour: {
       kind: 'decline',
-      code: 'generic_decline',
-      networkDeclineCode: '05',
+      code: 'issuer_not_available',
+      networkDeclineCode: '91',
       networkAdviceCode: '25',
     },
   },

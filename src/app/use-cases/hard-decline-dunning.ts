@@ -1,0 +1,137 @@
+// Hard-decline dunning (SPEC section 4): off until the operator makes it available for the
+// merchant and the merchant activates it. Then each failed automatic renewal that ends in a hard
+// decline on an auto-renewing subscription sends one message at once, with the update link.
+import type { Db } from '../../adapters/db/connect.ts';
+import { queueMessage } from '../../adapters/db/events.repo.ts';
+import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { updateLinkValidity } from '../../domain/subscription/update-link.ts';
+import type { Deps } from '../deps.ts';
+import { fail, ok, type Result } from '../result.ts';
+
+export type HardDeclineDunningSettings = { available: boolean; active: boolean };
+
+export function hardDeclineDunningOf(settings: unknown): HardDeclineDunningSettings {
+  const value = (settings as { hard_decline_dunning?: Partial<HardDeclineDunningSettings> } | null)
+    ?.hard_decline_dunning;
+  const available = value?.available === true;
+  return { available, active: available && value?.active === true };
+}
+
+/** `available` is the operator's switch; `active` the merchant's, allowed only once available. */
+export async function setHardDeclineDunning(
+  deps: Pick<Deps, 'db'>,
+  input: { merchantId: string; available?: boolean; active?: boolean },
+): Promise<Result<HardDeclineDunningSettings>> {
+  return deps.db.transaction().execute(async (trx) => {
+    const merchant = await trx
+      .selectFrom('merchants')
+      .select('settings')
+      .where('merchant_id', '=', input.merchantId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!merchant) return fail('not_found', `no merchant ${input.merchantId}`, 'merchant_id');
+    const current = hardDeclineDunningOf(merchant.settings);
+    const available = input.available ?? current.available;
+    const wantActive = input.active ?? current.active;
+    if (wantActive && !available) {
+      return fail(
+        'invalid_state',
+        'hard-decline dunning is not available for this merchant yet',
+        'active',
+      );
+    }
+    const next = { available, active: available && wantActive };
+    const settings = {
+      ...((merchant.settings as Record<string, unknown>) ?? {}),
+      hard_decline_dunning: next,
+    };
+    await trx
+      .updateTable('merchants')
+      .set({ settings: JSON.stringify(settings) })
+      .where('merchant_id', '=', input.merchantId)
+      .execute();
+    return ok(next);
+  });
+}
+
+/** Called in the transaction that records a declined automatic renewal. */
+export async function sendHardDeclineMessage(
+  trx: Db,
+  sub: SubscriptionRow,
+  attempt: AttemptRow,
+  caseId: string,
+  at: Date,
+): Promise<boolean> {
+  if (!sub.auto_renew) return false;
+  const merchant = await trx
+    .selectFrom('merchants')
+    .select('settings')
+    .where('merchant_id', '=', sub.merchant_id)
+    .executeTakeFirstOrThrow();
+  if (!hardDeclineDunningOf(merchant.settings).active) return false;
+  const link = updateLinkValidity(
+    {
+      state: 'past_due',
+      graceDays: sub.grace_days,
+      pastDueSince: sub.past_due_since ?? at,
+      declinedAt: at,
+    },
+    at,
+  );
+  return queueMessage(trx, {
+    merchantId: sub.merchant_id,
+    caseId,
+    subscriptionId: sub.subscription_id,
+    customerId: sub.customer_id,
+    template: 'hard_decline',
+    bcc: false,
+    // One message per hard-declined attempt, however often the step is re-run.
+    dedupeKey: `msg_hard_decline_${attempt.attempt_id}`,
+    step: 'hard_decline',
+    at,
+    intent: 'new_payment_method',
+    details: {
+      attempt_id: attempt.attempt_id,
+      update_link_expires_at: link.expiresAt?.toISOString() ?? null,
+    },
+  });
+}
+
+/** Whether the update link of a case's hard-declined renewal still works now (the hosted page asks this). */
+export async function updateLinkStatus(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  input: { merchantId: string; caseId: string },
+): Promise<Result<{ valid: boolean; expiresAt: Date | null; why: string }>> {
+  const row = await deps.db
+    .selectFrom('dunning_cases as c')
+    .innerJoin('subscriptions as s', (j) =>
+      j
+        .onRef('s.merchant_id', '=', 'c.merchant_id')
+        .onRef('s.subscription_id', '=', 'c.subscription_id'),
+    )
+    .innerJoin('merchants as m', 'm.merchant_id', 'c.merchant_id')
+    .select([
+      's.state',
+      's.grace_days',
+      's.past_due_since',
+      'c.last_decline_at',
+      'c.opened_at',
+      'm.test_clock_at',
+    ])
+    .where('c.merchant_id', '=', input.merchantId)
+    .where('c.case_id', '=', input.caseId)
+    .executeTakeFirst();
+  if (!row) return fail('not_found', `no case ${input.caseId}`, 'case_id');
+  const now = row.test_clock_at ?? deps.clock.now();
+  return ok(
+    updateLinkValidity(
+      {
+        state: row.state,
+        graceDays: row.grace_days,
+        pastDueSince: row.past_due_since,
+        declinedAt: row.last_decline_at ?? row.opened_at,
+      },
+      now,
+    ),
+  );
+}

@@ -1,0 +1,43 @@
+// When the update link of a hard-declined renewal still works (SPEC section 4, hard-decline
+// dunning): while the subscription is active or in grace; with no grace period, for 3 hours
+// after the hard-declined attempt.
+import type { SubscriptionState } from './state.ts';
+
+export const NO_GRACE_LINK_MS = 3 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+export type UpdateLinkInput = {
+  readonly state: SubscriptionState;
+  readonly graceDays: number;
+  readonly pastDueSince: Date | null;
+  /** When the hard-declined attempt was made. */
+  readonly declinedAt: Date;
+};
+
+export type UpdateLinkValidity = { valid: boolean; expiresAt: Date | null; why: string };
+
+export function updateLinkValidity(input: UpdateLinkInput, now: Date): UpdateLinkValidity {
+  if (input.state === 'active')
+    return { valid: true, expiresAt: null, why: 'the subscription is active' };
+  if (input.state !== 'past_due')
+    return { valid: false, expiresAt: null, why: `the subscription is ${input.state}` };
+  if (input.graceDays > 0) {
+    const since = input.pastDueSince ?? input.declinedAt;
+    const expiresAt = new Date(since.getTime() + input.graceDays * DAY_MS);
+    return now.getTime() < expiresAt.getTime()
+      ? { valid: true, expiresAt, why: `in the ${input.graceDays}-day grace period` }
+      : { valid: false, expiresAt, why: 'the grace period has ended' };
+  }
+  const expiresAt = new Date(input.declinedAt.getTime() + NO_GRACE_LINK_MS);
+  return now.getTime() < expiresAt.getTime()
+    ? {
+        valid: true,
+        expiresAt,
+        why: 'no grace period: valid for 3 hours after the declined attempt',
+      }
+    : {
+        valid: false,
+        expiresAt,
+        why: 'no grace period and more than 3 hours since the declined attempt',
+      };
+}
