@@ -4,7 +4,6 @@
 import type { Db } from '../../adapters/db/connect.ts';
 import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
 import { classifyDecline } from '../../domain/declines/classify.ts';
-import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import {
   type AttemptOutcomeRecord,
@@ -12,6 +11,7 @@ import {
   recordAttemptResult,
   sendAttempt,
 } from './attempts.ts';
+import { nowForMerchant } from './merchant-clock.ts';
 
 export type ChargeNowInput = {
   merchantId: string;
@@ -39,12 +39,7 @@ export async function chargeNow<T>(
   apply: Apply<T>,
 ): Promise<ChargeNowResult<T>> {
   const { attempt, now } = await deps.db.transaction().execute(async (trx) => {
-    const merchant = await trx
-      .selectFrom('merchants')
-      .select('test_clock_at')
-      .where('merchant_id', '=', input.merchantId)
-      .executeTakeFirstOrThrow();
-    const at = merchantNow(merchant, deps.clock);
+    const at = await nowForMerchant(trx, deps.clock, input.merchantId);
     const existing = await trx
       .selectFrom('payment_attempts')
       .selectAll()

@@ -6,10 +6,10 @@ import { recordEvent } from '../../adapters/db/events.repo.ts';
 import type { SubscriptionRow } from '../../adapters/db/schema.ts';
 import { isAmountMinor } from '../../domain/money.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
-import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import { markOutstandingChargesPaid, recoverCase, stopCase } from '../engine/cases.ts';
 import { chargeNow } from '../engine/charge-now.ts';
+import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { applySubscriptionEvent } from '../engine/subscription-state.ts';
 import { fail, ok, type Result } from '../result.ts';
 
@@ -36,15 +36,6 @@ async function openCaseOf(trx: Db, sub: SubscriptionRow) {
     .executeTakeFirst();
 }
 
-async function nowFor(trx: Db, deps: Deps, merchantId: string): Promise<Date> {
-  const m = await trx
-    .selectFrom('merchants')
-    .select('test_clock_at')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  return merchantNow(m, deps.clock);
-}
-
 /** Cancels at once; an open case stops and nothing more is charged or sent. */
 export async function cancelSubscription(
   deps: Deps,
@@ -55,7 +46,7 @@ export async function cancelSubscription(
     if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
     if (sub.state === 'canceled')
       return fail('invalid_state', 'the subscription is already canceled', 'subscription_id');
-    const now = await nowFor(trx, deps, t.merchantId);
+    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
     const open = await openCaseOf(trx, sub);
     if (open) await stopCase(trx, open, 'subscription canceled', now);
     await applySubscriptionEvent(trx, sub, { kind: 'canceled' }, now, {
@@ -81,7 +72,7 @@ export async function reactivateSubscription(
         `only a canceled subscription can be reactivated (this one is ${sub.state})`,
         'subscription_id',
       );
-    const now = await nowFor(trx, deps, t.merchantId);
+    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
     // Anchor one interval back so period 0 ends now: the worker renews (and charges) it right away.
     const cycle = {
       anchorAt: now,
@@ -136,7 +127,7 @@ export async function applyPayment(
         `amount exceeds the balance of ${sub.balance_minor}`,
         'amount_minor',
       );
-    const now = await nowFor(trx, deps, t.merchantId);
+    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
     const balance = sub.balance_minor - t.amountMinor;
     await recordEvent(trx, {
       merchantId: sub.merchant_id,
@@ -197,7 +188,7 @@ export async function writeOffBalance(
         'a dunning case is open: cancel dunning or mark it paid first',
         'subscription_id',
       );
-    const now = await nowFor(trx, deps, t.merchantId);
+    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
     await trx
       .updateTable('charges')
       .set({ status: 'written_off' })

@@ -4,9 +4,9 @@
 import type { Db } from '../../adapters/db/connect.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow } from '../../adapters/db/schema.ts';
-import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import { caseData, saveCase, strategyOf } from '../engine/cases.ts';
+import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { methodDetails, type TestCardInput } from './add-payment-method.ts';
 
@@ -36,7 +36,7 @@ export async function updatePaymentMethod(
       .executeTakeFirst();
     if (!pm)
       return fail('not_found', `no payment method ${e.paymentMethodId}`, 'payment_method_id');
-    const now = await nowFor(trx, deps, e.merchantId);
+    const now = await nowForMerchant(trx, deps.clock, e.merchantId);
     let details = {};
     if (e.testCard || e.gatewayToken) {
       const d = methodDetails(pm.type, e);
@@ -116,7 +116,7 @@ export async function replaceSubscriptionPaymentMethod(
         `no payment method ${input.paymentMethodId} for this customer`,
         'payment_method_id',
       );
-    const now = await nowFor(trx, deps, input.merchantId);
+    const now = await nowForMerchant(trx, deps.clock, input.merchantId);
     await trx
       .updateTable('subscriptions')
       .set({ payment_method_id: input.paymentMethodId, updated_at: new Date() })
@@ -176,13 +176,4 @@ async function retryNow(trx: Db, row: CaseRow, reason: string, now: Date): Promi
     caseId: row.case_id,
     data: { kind: 'retry_now', why: `${reason}: retry at once` },
   });
-}
-
-async function nowFor(trx: Db, deps: Deps, merchantId: string): Promise<Date> {
-  const m = await trx
-    .selectFrom('merchants')
-    .select('test_clock_at')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  return merchantNow(m, deps.clock);
 }
