@@ -253,9 +253,12 @@ describe('network rules across cases', () => {
       card: 'mastercard_do_not_retry',
       periodStart: at('2026-01-05T10:00:00Z'),
     });
+    // The same customer's second subscription bills the same card (renewal on Feb 20, after the
+    // first one's decline on Feb 5 carried the advice): one credential, one history, no retries.
     const b = await world.subscribe({
       card: 'mastercard_do_not_retry',
-      periodStart: at('2026-01-06T10:00:00Z'),
+      periodStart: at('2026-01-20T10:00:00Z'),
+      sameCardAs: a,
     });
     await world.advanceTo(at('2026-03-01T00:00:00Z'));
     for (const sub of [a, b]) {

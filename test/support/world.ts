@@ -61,28 +61,42 @@ export async function createWorld(options: {
       graceDays?: number;
       primarySubscriptionId?: string;
       autoRenew?: boolean;
+      /** Bill the same customer's payment method as this subscription (one card, two subscriptions). */
+      sameCardAs?: string;
     }): Promise<string> {
-      const { customerId } = unwrap(
-        await createCustomer(deps, {
-          merchantId,
-          name: 'Ada Lovelace',
-          email: 'ada@example.com',
-          timeZone: s.timeZone ?? 'UTC',
-        }),
-      );
-      const { paymentMethodId } = unwrap(
-        s.card === 'pay_link'
-          ? await addPaymentMethod(deps, { merchantId, customerId, type: 'pay_link' })
-          : await addPaymentMethod(deps, {
+      const shared = s.sameCardAs
+        ? await db
+            .selectFrom('subscriptions')
+            .select(['customer_id', 'payment_method_id'])
+            .where('merchant_id', '=', merchantId)
+            .where('subscription_id', '=', s.sameCardAs)
+            .executeTakeFirstOrThrow()
+        : null;
+      const { customerId } = shared
+        ? { customerId: shared.customer_id }
+        : unwrap(
+            await createCustomer(deps, {
               merchantId,
-              customerId,
-              type: 'card',
-              testCard: {
-                number: TEST_CARDS[s.card].number,
-                ...(s.succeedsFrom ? { succeedsFrom: s.succeedsFrom } : {}),
-              },
+              name: 'Ada Lovelace',
+              email: 'ada@example.com',
+              timeZone: s.timeZone ?? 'UTC',
             }),
-      );
+          );
+      const { paymentMethodId } = shared
+        ? { paymentMethodId: shared.payment_method_id! }
+        : unwrap(
+            s.card === 'pay_link'
+              ? await addPaymentMethod(deps, { merchantId, customerId, type: 'pay_link' })
+              : await addPaymentMethod(deps, {
+                  merchantId,
+                  customerId,
+                  type: 'card',
+                  testCard: {
+                    number: TEST_CARDS[s.card].number,
+                    ...(s.succeedsFrom ? { succeedsFrom: s.succeedsFrom } : {}),
+                  },
+                }),
+          );
       const { subscriptionId } = unwrap(
         await createSubscription(deps, {
           merchantId,

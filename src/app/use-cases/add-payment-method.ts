@@ -36,6 +36,7 @@ export type MethodDetails = {
 export function methodDetails(
   type: PaymentMethodType,
   input: { testCard?: TestCardInput; gatewayToken?: string },
+  customerId: string,
 ): Result<MethodDetails> {
   if (type === 'pay_link') {
     return ok({
@@ -70,8 +71,9 @@ export function methodDetails(
       gateway_token: tokenizeTestCard(card.number, input.testCard.succeedsFrom ?? null),
       brand: card.brand,
       network: card.brand,
-      // The same card number is the same credential, whichever customer adds it (as a processor's fingerprint).
-      fingerprint: `fp_test_${card.number}`,
+      // One credential per customer and card: test numbers are shared by every test customer, so
+      // a number alone would make them all one card to the network rules.
+      fingerprint: `fp_test_${customerId}_${card.number}`,
       last4: card.number.slice(-4),
       exp_month: input.testCard.expMonth ?? 12,
       exp_year: input.testCard.expYear ?? 2030,
@@ -105,7 +107,7 @@ export async function addPaymentMethod(
     .where('customer_id', '=', input.customerId)
     .executeTakeFirst();
   if (!customer) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
-  const details = methodDetails(input.type, input);
+  const details = methodDetails(input.type, input, input.customerId);
   if (!details.ok) return details;
   const paymentMethodId = newId('pm');
   await deps.db

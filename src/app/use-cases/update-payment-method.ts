@@ -39,7 +39,7 @@ export async function updatePaymentMethod(
     const now = await nowForMerchant(trx, deps.clock, e.merchantId);
     let details = {};
     if (e.testCard || e.gatewayToken) {
-      const d = methodDetails(pm.type, e);
+      const d = methodDetails(pm.type, e, pm.customer_id);
       if (!d.ok) return d;
       details = d.value;
     }
