@@ -29,8 +29,8 @@ export async function seedDueCases(h: DatabaseHandle, n: number): Promise<string
     SELECT ${merchantId}, 'cus_' || g, 'Customer ' || g, 'c' || g || '@example.com' FROM generate_series(1, ${n}) g`.execute(
     h.db,
   );
-  await sql`INSERT INTO payment_methods (merchant_id, payment_method_id, customer_id, type, gateway, gateway_token, brand, last4)
-    SELECT ${merchantId}, 'pm_' || g, 'cus_' || g, 'card', 'test', CASE WHEN g % 2 = 0 THEN ${good} ELSE ${bad} END, 'visa', '4242'
+  await sql`INSERT INTO payment_methods (merchant_id, payment_method_id, customer_id, type, gateway, gateway_token, brand, network, fingerprint, last4)
+    SELECT ${merchantId}, 'pm_' || g, 'cus_' || g, 'card', 'test', CASE WHEN g % 2 = 0 THEN ${good} ELSE ${bad} END, 'visa', 'visa', 'fp_' || g, '4242'
     FROM generate_series(1, ${n}) g`.execute(h.db);
   await sql`INSERT INTO subscriptions (merchant_id, subscription_id, customer_id, payment_method_id, product_name, price_minor, currency,
       billing_interval, interval_count, anchor_at, period_index, current_period_start, current_period_end, next_renewal_at, grace_days, state, balance_minor, past_due_since)
