@@ -40,3 +40,7 @@ CREATE TABLE unknown_decline_codes (
 ALTER TABLE payment_attempts DROP CONSTRAINT payment_attempts_purpose_check;
 ALTER TABLE payment_attempts ADD CONSTRAINT payment_attempts_purpose_check
   CHECK (purpose IN ('renewal', 'retry', 'renewal_retry', 'quick_retry', 'component', 'manual'));
+
+-- Pay cycles are learned from a customer's past payments, on every planned step.
+CREATE INDEX subscriptions_by_customer ON subscriptions (merchant_id, customer_id);
+CREATE INDEX payment_attempts_by_subscription ON payment_attempts (merchant_id, subscription_id, status);
