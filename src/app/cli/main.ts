@@ -132,6 +132,55 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       }
     });
 
+  program
+    .command('simulate')
+    .description(
+      'replay a generated population of failed renewals under several strategies and compare them',
+    )
+    .option(
+      '--customers <n>',
+      'customers in the population (default 10000)',
+      wholeNumber(1, 10_000_000),
+    )
+    .option('--days <d>', 'days to simulate (default 60)', wholeNumber(1, 366))
+    .option('--model <file>', 'population model (JSON; default docs/population-model.json)')
+    .option(
+      '--strategy <key>',
+      'a strategy to compare (repeatable): naive, gentle_30, firm_14, one_step, smart',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--seed <s>',
+      'seed of the generated population (default 1)',
+      wholeNumber(0, 2 ** 32 - 1),
+    )
+    .option('--json', 'print the results as JSON')
+    .action(
+      async (opts: {
+        customers?: number;
+        days?: number;
+        model?: string;
+        strategy?: string[];
+        seed?: number;
+        json?: boolean;
+      }) => {
+        const { runSimulateCommand } = await import('../simulate/command.ts');
+        setExitCode(
+          await runSimulateCommand(
+            {
+              customers: opts.customers ?? 10_000,
+              days: opts.days ?? 60,
+              modelPath: opts.model ?? null,
+              strategies: opts.strategy ?? [],
+              json: opts.json === true,
+              seed: opts.seed ?? 1,
+            },
+            io,
+          ),
+        );
+      },
+    );
+
   return program;
 }
 

@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runSimulateCommand, type SimulateOptions } from './command.ts';
+import { defaultModelJson, type ModelJson } from './test-models.ts';
+
+function capture() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const text = { out: '', err: '' };
+  stdout.on('data', (b: Buffer) => {
+    text.out += b.toString();
+  });
+  stderr.on('data', (b: Buffer) => {
+    text.err += b.toString();
+  });
+  return { io: { stdout, stderr }, text };
+}
+
+const base: SimulateOptions = {
+  customers: 200,
+  days: 40,
+  modelPath: null,
+  strategies: ['naive', 'smart'],
+  json: false,
+  seed: 1,
+};
+
+function modelFile(patch: (json: ModelJson) => void): string {
+  const json = defaultModelJson();
+  patch(json);
+  const dir = mkdtempSync(join(tmpdir(), 'dunner-sim-'));
+  const file = join(dir, 'model.json');
+  writeFileSync(file, JSON.stringify(json));
+  return file;
+}
+
+describe('dunner simulate', () => {
+  it('rejects a bad model file with exit code 2 and one line naming the field', async () => {
+    const file = modelFile((j) => {
+      j.declineMix.insufficient_funds = -0.1;
+    });
+    const { io, text } = capture();
+    const code = await runSimulateCommand({ ...base, modelPath: file }, io);
+    expect(code).toBe(2);
+    expect(text.err).toBe(
+      `dunner: ${file}: declineMix.insufficient_funds must be a number from 0 to 1\n`,
+    );
+    expect(text.out).toBe('');
+  });
+
+  it('rejects a model file that is not JSON, or missing, on one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dunner-sim-'));
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "version": 1,');
+    const one = capture();
+    expect(await runSimulateCommand({ ...base, modelPath: broken }, one.io)).toBe(2);
+    expect(one.text.err).toMatch(new RegExp(`^dunner: ${broken}: is not valid JSON \\(.+\\)\\n$`));
+    const two = capture();
+    expect(await runSimulateCommand({ ...base, modelPath: join(dir, 'nope.json') }, two.io)).toBe(
+      2,
+    );
+    expect(two.text.err).toBe(`dunner: ${join(dir, 'nope.json')}: cannot be read (ENOENT)\n`);
+  });
+
+  it('rejects an unknown strategy and impossible sizes', async () => {
+    const one = capture();
+    expect(await runSimulateCommand({ ...base, strategies: ['naive', 'clever'] }, one.io)).toBe(2);
+    expect(one.text.err).toBe(
+      'dunner: --strategy "clever" is not one of gentle_30, firm_14, one_step, naive, smart\n',
+    );
+    const two = capture();
+    expect(await runSimulateCommand({ ...base, customers: 0 }, two.io)).toBe(2);
+    expect(two.text.err).toMatch(/^dunner: --customers must be a whole number/);
+  });
+
+  it('prints the strategies side by side, with the progress on stderr', async () => {
+    const { io, text } = capture();
+    expect(await runSimulateCommand(base, io)).toBe(0);
+    expect(text.out).toMatch(/│\s+naive │\s+smart │/);
+    expect(text.out).toContain('retries sent in violation of the rules');
+    expect(text.out).toContain('recovery rate by revenue, USD');
+    expect(text.err).toContain('simulating');
+  });
+
+  it('prints the same results as JSON, the same for the same seed, without a progress bar', async () => {
+    const a = capture();
+    const b = capture();
+    expect(await runSimulateCommand({ ...base, json: true }, a.io)).toBe(0);
+    expect(await runSimulateCommand({ ...base, json: true }, b.io)).toBe(0);
+    expect(a.text.err).toBe('');
+    expect(b.text.out).toBe(a.text.out);
+    const json = JSON.parse(a.text.out);
+    expect(json.strategies.map((s: { key: string }) => s.key)).toEqual(['naive', 'smart']);
+    expect(json.strategies[0]).toMatchObject({ customers: 200, retriesSentInViolation: 0 });
+    expect(json.strategies[0].byCurrency.USD.recoveryRateByRevenue).toBeGreaterThan(0);
+  });
+
+  it('compares naive, gentle_30 and smart when no strategy is named', async () => {
+    const { io, text } = capture();
+    expect(await runSimulateCommand({ ...base, strategies: [], json: true }, io)).toBe(0);
+    expect(JSON.parse(text.out).strategies.map((s: { key: string }) => s.key)).toEqual([
+      'naive',
+      'gentle_30',
+      'smart',
+    ]);
+  });
+});
