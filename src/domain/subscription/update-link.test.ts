@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { updateLinkValidity } from './update-link.ts';
 
 const DECLINED = new Date('2026-03-02T15:00:00Z');
-const after = (ms: number) => new Date(DECLINED.getTime() + ms);
+const later = (ms: number) => new Date(DECLINED.getTime() + ms);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
@@ -19,24 +19,24 @@ describe('update link after a hard decline', () => {
     [3 * HOUR, false],
     [3 * HOUR + MIN, false],
   ])('without a grace period, %d ms after the decline the link works: %s', (ms, valid) => {
-    expect(updateLinkValidity(noGrace, after(ms)).valid).toBe(valid);
+    expect(updateLinkValidity(noGrace, later(ms)).valid).toBe(valid);
   });
 
   it('with a 3-day grace period works until the grace period ends', () => {
     const grace = { ...noGrace, graceDays: 3 };
-    expect(updateLinkValidity(grace, after(72 * HOUR - 1))).toMatchObject({
+    expect(updateLinkValidity(grace, later(72 * HOUR - 1))).toMatchObject({
       valid: true,
       why: 'in the 3-day grace period',
     });
-    expect(updateLinkValidity(grace, after(72 * HOUR))).toMatchObject({
+    expect(updateLinkValidity(grace, later(72 * HOUR))).toMatchObject({
       valid: false,
       why: 'the grace period has ended',
     });
   });
 
   it('works while the subscription is active and never once it is unpaid or canceled', () => {
-    expect(updateLinkValidity({ ...noGrace, state: 'active' }, after(100 * HOUR)).valid).toBe(true);
-    expect(updateLinkValidity({ ...noGrace, state: 'unpaid' }, after(MIN)).valid).toBe(false);
-    expect(updateLinkValidity({ ...noGrace, state: 'canceled' }, after(MIN)).valid).toBe(false);
+    expect(updateLinkValidity({ ...noGrace, state: 'active' }, later(100 * HOUR)).valid).toBe(true);
+    expect(updateLinkValidity({ ...noGrace, state: 'unpaid' }, later(MIN)).valid).toBe(false);
+    expect(updateLinkValidity({ ...noGrace, state: 'canceled' }, later(MIN)).valid).toBe(false);
   });
 });
