@@ -1,8 +1,10 @@
 // `dunner demo`: a test-mode merchant with a generated customer base, walked day by day through
 // its test clock so renewals fail, dunning runs and cases close. Seeded, so runs are reproducible.
+
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { TEST_CARDS, type TestCardName } from '../../adapters/gateways/test-gateway/cards.ts';
+import { mulberry32 } from '../../domain/random.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
 import { unwrap } from '../result.ts';
@@ -397,18 +399,6 @@ function progressBar(stream: NodeJS.WritableStream, format: string): cliProgress
     barCompleteChar: '#',
     barIncompleteChar: '.',
   });
-}
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). Good enough for demo data, not for secrets. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function pick<T>(random: () => number, items: readonly T[]): T {

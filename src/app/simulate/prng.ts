@@ -1,18 +1,7 @@
-// Seeded randomness, so that a run is reproducible from its seed. mulberry32: a tiny 32-bit PRNG,
-// uniform in [0, 1); good enough for simulation, never for secrets.
+// Seeded randomness for the simulator: streams derived per customer from one run seed.
+import type { Random } from '../../domain/random.ts';
 
-export type Random = () => number;
-
-export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { mulberry32, type Random } from '../../domain/random.ts';
 
 /** A well-mixed 32-bit seed for stream `stream` of item `index` (splitmix-style finaliser). */
 export function deriveSeed(seed: number, index: number, stream: number): number {
