@@ -8,9 +8,9 @@ import { periodBounds } from '../../domain/subscription/period.ts';
 import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
-import { sendHardDeclineMessage } from '../use-cases/hard-decline-dunning.ts';
 import { insertAttempt, loadAttempt, recordAttemptResult, sendAttempt } from './attempts.ts';
 import { caseData, openOrContinueCase, saveCase, strategyOf } from './cases.ts';
+import { sendHardDeclineMessage } from './hard-decline-message.ts';
 import { applySubscriptionEvent } from './subscription-state.ts';
 
 export type RenewalReport = 'renewed' | 'failed' | 'accrued' | 'ended' | 'unanswered' | 'skipped';

@@ -13,7 +13,6 @@ import { messageIntent } from '../../domain/case/message-intent.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
-import { sendHardDeclineMessage } from '../use-cases/hard-decline-dunning.ts';
 import {
   type AttemptOutcomeRecord,
   insertAttempt,
@@ -23,6 +22,7 @@ import {
 } from './attempts.ts';
 import { caseData, finalizeCase, recoverCase, saveCase, strategyOf } from './cases.ts';
 import { credentialVerdict } from './credential-history.ts';
+import { sendHardDeclineMessage } from './hard-decline-message.ts';
 
 const PURPOSE = { step: 'retry', renewal: 'renewal_retry', quick: 'quick_retry' } as const;
 

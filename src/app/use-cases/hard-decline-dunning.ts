@@ -1,21 +1,13 @@
 // Hard-decline dunning (SPEC section 4): off until the operator makes it available for the
 // merchant and the merchant activates it. Then each failed automatic renewal that ends in a hard
 // decline on an auto-renewing subscription sends one message at once, with the update link.
-import type { Db } from '../../adapters/db/connect.ts';
-import { queueMessage } from '../../adapters/db/events.repo.ts';
-import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
 import { updateLinkValidity } from '../../domain/subscription/update-link.ts';
 import type { Deps } from '../deps.ts';
+import {
+  type HardDeclineDunningSettings,
+  hardDeclineDunningOf,
+} from '../engine/hard-decline-message.ts';
 import { fail, ok, type Result } from '../result.ts';
-
-export type HardDeclineDunningSettings = { available: boolean; active: boolean };
-
-export function hardDeclineDunningOf(settings: unknown): HardDeclineDunningSettings {
-  const value = (settings as { hard_decline_dunning?: Partial<HardDeclineDunningSettings> } | null)
-    ?.hard_decline_dunning;
-  const available = value?.available === true;
-  return { available, active: available && value?.active === true };
-}
 
 /** `available` is the operator's switch; `active` the merchant's, allowed only once available. */
 export async function setHardDeclineDunning(
@@ -51,49 +43,6 @@ export async function setHardDeclineDunning(
       .where('merchant_id', '=', input.merchantId)
       .execute();
     return ok(next);
-  });
-}
-
-/** Called in the transaction that records a declined automatic renewal. */
-export async function sendHardDeclineMessage(
-  trx: Db,
-  sub: SubscriptionRow,
-  attempt: AttemptRow,
-  caseId: string,
-  at: Date,
-): Promise<boolean> {
-  if (!sub.auto_renew) return false;
-  const merchant = await trx
-    .selectFrom('merchants')
-    .select('settings')
-    .where('merchant_id', '=', sub.merchant_id)
-    .executeTakeFirstOrThrow();
-  if (!hardDeclineDunningOf(merchant.settings).active) return false;
-  const link = updateLinkValidity(
-    {
-      state: 'past_due',
-      graceDays: sub.grace_days,
-      pastDueSince: sub.past_due_since ?? at,
-      declinedAt: at,
-    },
-    at,
-  );
-  return queueMessage(trx, {
-    merchantId: sub.merchant_id,
-    caseId,
-    subscriptionId: sub.subscription_id,
-    customerId: sub.customer_id,
-    template: 'hard_decline',
-    bcc: false,
-    // One message per hard-declined attempt, however often the step is re-run.
-    dedupeKey: `msg_hard_decline_${attempt.attempt_id}`,
-    step: 'hard_decline',
-    at,
-    intent: 'new_payment_method',
-    details: {
-      attempt_id: attempt.attempt_id,
-      update_link_expires_at: link.expiresAt?.toISOString() ?? null,
-    },
   });
 }
 

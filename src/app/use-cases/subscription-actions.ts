@@ -154,13 +154,7 @@ export async function applyPayment(
     if (open) {
       await recoverCase(trx, open, sub, now, 'external_payment', t.amountMinor);
     } else {
-      await markOutstandingChargesPaid(trx, sub, now);
-      await trx
-        .updateTable('subscriptions')
-        .set({ balance_minor: 0 })
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('subscription_id', '=', sub.subscription_id)
-        .execute();
+      await clearBalance(trx, sub, now);
       await applySubscriptionEvent(
         trx,
         sub,
@@ -254,13 +248,7 @@ export async function retryRenewal(
         await recoverCase(trx, open, locked, now, 'manual_retry', amount);
         return 'active' as const;
       }
-      await markOutstandingChargesPaid(trx, locked, now);
-      await trx
-        .updateTable('subscriptions')
-        .set({ balance_minor: 0 })
-        .where('merchant_id', '=', locked.merchant_id)
-        .where('subscription_id', '=', locked.subscription_id)
-        .execute();
+      await clearBalance(trx, locked, now);
       await recordEvent(trx, {
         merchantId: locked.merchant_id,
         type: 'subscription.renewed',
@@ -286,4 +274,15 @@ export async function retryRenewal(
     );
   const outcome = result.outcome.kind === 'declined' ? 'declined' : result.outcome.kind;
   return ok({ outcome, state: result.value });
+}
+
+/** Everything owed is paid, with no case open: charges paid, balance zero. */
+async function clearBalance(trx: Db, sub: SubscriptionRow, at: Date): Promise<void> {
+  await markOutstandingChargesPaid(trx, sub, at);
+  await trx
+    .updateTable('subscriptions')
+    .set({ balance_minor: 0 })
+    .where('merchant_id', '=', sub.merchant_id)
+    .where('subscription_id', '=', sub.subscription_id)
+    .execute();
 }

@@ -1,0 +1,58 @@
+// The message hard-decline dunning sends (SPEC section 4), written in the transaction that
+// records the hard-declined automatic renewal. Its switches are set by setHardDeclineDunning.
+import type { Db } from '../../adapters/db/connect.ts';
+import { queueMessage } from '../../adapters/db/events.repo.ts';
+import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { updateLinkValidity } from '../../domain/subscription/update-link.ts';
+
+export type HardDeclineDunningSettings = { available: boolean; active: boolean };
+
+export function hardDeclineDunningOf(settings: unknown): HardDeclineDunningSettings {
+  const value = (settings as { hard_decline_dunning?: Partial<HardDeclineDunningSettings> } | null)
+    ?.hard_decline_dunning;
+  const available = value?.available === true;
+  return { available, active: available && value?.active === true };
+}
+
+/** Called in the transaction that records a declined automatic renewal. */
+export async function sendHardDeclineMessage(
+  trx: Db,
+  sub: SubscriptionRow,
+  attempt: AttemptRow,
+  caseId: string,
+  at: Date,
+): Promise<boolean> {
+  if (!sub.auto_renew) return false;
+  const merchant = await trx
+    .selectFrom('merchants')
+    .select('settings')
+    .where('merchant_id', '=', sub.merchant_id)
+    .executeTakeFirstOrThrow();
+  if (!hardDeclineDunningOf(merchant.settings).active) return false;
+  const link = updateLinkValidity(
+    {
+      state: 'past_due',
+      graceDays: sub.grace_days,
+      pastDueSince: sub.past_due_since ?? at,
+      declinedAt: at,
+    },
+    at,
+  );
+  return queueMessage(trx, {
+    merchantId: sub.merchant_id,
+    caseId,
+    subscriptionId: sub.subscription_id,
+    customerId: sub.customer_id,
+    template: 'hard_decline',
+    bcc: false,
+    // One message per hard-declined attempt, however often the step is re-run.
+    dedupeKey: `msg_hard_decline_${attempt.attempt_id}`,
+    step: 'hard_decline',
+    at,
+    intent: 'new_payment_method',
+    details: {
+      attempt_id: attempt.attempt_id,
+      update_link_expires_at: link.expiresAt?.toISOString() ?? null,
+    },
+  });
+}
