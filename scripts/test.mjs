@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, then every test on embedded PGlite, then the database tests again
-// on a PostgreSQL server. Without a server it says plainly what it did not run; in CI (CI=true) a
-// missing server is a failure, never a silent skip.
+// `npm test`: typecheck, lint, then every test on embedded PGlite, the browser tests in headless
+// Chromium, then the database tests again on a PostgreSQL server. Without a server or Chromium it
+// says plainly what it did not run; in CI (CI=true) anything missing is a failure, never a skip.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 
 const pgUrl = process.env.DUNNER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,7 +21,7 @@ function step(title, command, args, env = {}) {
 }
 
 function vitest(title, kind, projects) {
-  const report = `test-output/vitest-${kind}.json`;
+  const report = `test-output/vitest-${projects.join('-')}-${kind}.json`;
   const args = [
     'run',
     ...projects.flatMap((p) => ['--project', p]),
@@ -55,6 +55,16 @@ mkdirSync('test-output', { recursive: true });
 step('typecheck', bin('tsc'), ['--noEmit']);
 step('lint and format', bin('biome'), ['check', '.']);
 vitest('unit and database tests on embedded PGlite', 'pglite', ['unit', 'db']);
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (existsSync(chromiumPath)) {
+  vitest('browser tests in headless Chromium (dashboard, hosted page)', 'pglite', ['browser']);
+} else {
+  notRun.push(
+    `browser tests: no Chromium at ${chromiumPath}; install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+  );
+  if (inCi) ok = false;
+}
 
 const reachable = await postgresReachable();
 if (reachable === true) {

@@ -17,6 +17,13 @@ export type Config = {
   workerBatchSize: number;
   workerPollMs: number;
   leaseMs: number;
+  /** Where customers and operators reach this instance; update links start with it. */
+  publicUrl: string;
+  /** SMTP server for customer email (smtp://user:pass@host:port); null stores messages instead. */
+  smtpUrl: string | null;
+  /** Single-merchant Stripe set-up; per-merchant settings override them. */
+  stripeSecretKey: string | null;
+  stripeWebhookSecret: string | null;
 };
 
 type Env = Record<string, string | undefined>;
@@ -57,11 +64,34 @@ function positiveInt(env: Env, name: string, fallback: number, max = 1_000_000_0
   return value;
 }
 
+function urlOrNull(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL (got "${raw}")`);
+  }
+  if (!protocols.includes(parsed.protocol))
+    throw new ConfigError(
+      `${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')} (got ${parsed.protocol}//)`,
+    );
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  const port = positiveInt(env, 'PORT', 3000, 65535);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     database: databaseConfigFrom(env),
-    port: positiveInt(env, 'PORT', 3000, 65535),
-    host: env.HOST?.trim() || '127.0.0.1',
+    port,
+    host,
+    publicUrl: urlOrNull(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${shownHost}:${port}`,
+    smtpUrl: urlOrNull(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    stripeSecretKey: env.STRIPE_SECRET_KEY?.trim() || null,
+    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET?.trim() || null,
     workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
     workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),
     leaseMs: positiveInt(env, 'DUNNER_LEASE_MS', 60_000),

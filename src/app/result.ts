@@ -6,6 +6,16 @@ export const ERROR_CODES = {
   not_found: 'The object does not exist for this merchant.',
   invalid_state: 'The object is in a state that does not allow this action.',
   not_test_mode: 'Only a merchant in test mode has a test clock.',
+  invalid_template: 'A message template does not parse or uses an unknown variable or filter.',
+  unauthenticated: 'The request carries no valid API key or session.',
+  idempotency_key_reused: 'This Idempotency-Key was used before with a different request.',
+  idempotency_in_progress: 'A request with this Idempotency-Key is still being processed.',
+  invalid_json: 'The request body is not valid JSON.',
+  unsupported_media_type: 'The request body must be application/json.',
+  method_not_allowed: 'This path does not accept this method.',
+  too_large: 'The request body is too large.',
+  internal_error:
+    'Something failed on our side; sending the request again with the same Idempotency-Key is safe.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -19,5 +19,8 @@ export function urlFor(database: string): string {
   return u.toString();
 }
 
-export const PG_TEMPLATE_DB = 'dunner_test_template';
-export const PGLITE_TEMPLATE_FILE = path.resolve('test-output/pglite-template.tar');
+// One template per test run (named after the run's main process, which the global setup puts in
+// the environment its workers inherit), so test runs started side by side never share one.
+const RUN = process.env.DUNNER_TEST_RUN ?? String(process.pid);
+export const PG_TEMPLATE_DB = `dunner_test_template_${RUN}`;
+export const PGLITE_TEMPLATE_FILE = path.resolve(`test-output/pglite-template-${RUN}.tar`);

@@ -1,5 +1,12 @@
 // Row types of the tables in migrations/; Kysely checks every query against them.
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { AccessTables } from './schema-access.ts';
+import type { ApiTables } from './schema-api.ts';
+import type { DashboardTables } from './schema-dashboard.ts';
+import type { MessagesTables } from './schema-messages.ts';
+import type { StripeTables } from './schema-stripe.ts';
+import type { TemplatesTables } from './schema-templates.ts';
+import type { WebhooksTables } from './schema-webhooks.ts';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -223,7 +230,7 @@ export type SchemaMigrationsTable = {
   applied_at: CreatedAt;
 };
 
-export type Database = {
+export type CoreTables = {
   merchants: MerchantsTable;
   customers: CustomersTable;
   payment_methods: PaymentMethodsTable;
@@ -239,6 +246,16 @@ export type Database = {
   unknown_decline_codes: UnknownDeclineCodesTable;
   schema_migrations: SchemaMigrationsTable;
 };
+
+/** Every table; each area keeps its row types in its own schema-<area>.ts. */
+export type Database = CoreTables &
+  AccessTables &
+  ApiTables &
+  DashboardTables &
+  MessagesTables &
+  StripeTables &
+  TemplatesTables &
+  WebhooksTables;
 
 export type MerchantRow = Selectable<MerchantsTable>;
 export type CustomerRow = Selectable<CustomersTable>;

@@ -10,6 +10,8 @@ import { systemClock } from '../clock.ts';
 import { type Config, loadConfig } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { buildApp } from '../http/app.ts';
+import type { Services } from '../http/v1/kit.ts';
+import { setPublicUrl } from '../update-links/update-links.ts';
 import { runWorker, workerConcurrency } from '../worker/worker.ts';
 import { DEMO_MERCHANT_ID, demoMerchantExists, runDemo } from './demo.ts';
 
@@ -54,7 +56,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
     if (options.signal.aborted) return;
 
-    app = buildApp({ db, databaseKind: handle.kind });
+    setPublicUrl(config.publicUrl);
+    const services: Services = { ...deps, config };
+    app = buildApp({ services, databaseKind: handle.kind });
     const address = await listen(app, config);
     const where = handle.kind === 'pglite' ? describePglite(config) : 'PostgreSQL';
     stdout.write(

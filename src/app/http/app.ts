@@ -1,11 +1,24 @@
 // The HTTP app factory. Tests drive it through inject(); `dunner serve` calls listen().
-import Fastify, { type FastifyInstance } from 'fastify';
+// /v1 is the public API (API key or dashboard session); files in site/ are mounted at the root and
+// bring their own auth (signed update links, Stripe signatures, dashboard sign-in).
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
 import { listMigrations } from '../../adapters/db/migrate.ts';
+import { authenticateApiKey } from '../access/api-keys.ts';
+import { authenticateSession, SESSION_COOKIE } from '../access/sessions.ts';
+import { registerIdempotency } from './v1/idempotency.ts';
+import { ApiError, type Services, type SitePlugin, type V1Plugin } from './v1/kit.ts';
 
 export type AppDeps = {
-  readonly db: Db;
+  readonly services: Services;
   readonly databaseKind: 'pglite' | 'postgres';
   readonly logger?: boolean;
 };
@@ -16,17 +29,63 @@ export type Readiness =
 
 // A readiness probe must answer promptly even when the database hangs.
 const READY_TIMEOUT_MS = 3000;
+const BODY_LIMIT_BYTES = 1_048_576;
+
+const ROUTES_DIR = fileURLToPath(new URL('./v1/routes/', import.meta.url));
+const SITE_DIR = fileURLToPath(new URL('./site/', import.meta.url));
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false });
+  const { services } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Our ids and cursors never need more; a longer parameter is answered 400, not parsed.
+    maxParamLength: 200,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    const err = new ApiError(
+      'not_found',
+      `no route ${request.method} ${request.url.split('?')[0]}`,
+      null,
+    );
+    return reply.code(404).send(err.body());
+  });
+  app.register(cookie);
+  app.register(formbody);
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Dunner API',
+        version: '1',
+        description:
+          'Recover failed subscription payments. Authenticate with `Authorization: Bearer <API key>`. ' +
+          'Errors are `{ "error": { "code", "message", "field" } }`. Creating requests accept an ' +
+          '`Idempotency-Key` header.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'dk_test_… or dk_live_…' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+    // Only the public API goes in the document.
+    hideUntagged: false,
+    transform: ({ schema, url }) =>
+      url.startsWith('/v1/') ? { schema, url } : { schema: { ...schema, hide: true }, url },
+  });
+
   const expectedVersions = listMigrations().map((m) => m.version);
 
   // Liveness: the process answers. It never touches the database, so a slow database does not
   // get a healthy process restarted.
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
-  app.get('/ready', async (_request, reply) => {
-    const readiness = await withTimeout(checkReadiness(deps.db, expectedVersions), {
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const readiness = await withTimeout(checkReadiness(services.db, expectedVersions), {
       ready: false,
       reason: 'database_unavailable',
     });
@@ -34,7 +93,197 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(503).send({ status: 'not_ready', reason: readiness.reason });
   });
 
+  app.register(
+    async (v1) => {
+      v1.decorateRequest('caller', null as never);
+      v1.addHook('onRequest', async (request) => {
+        request.caller = await authenticate(
+          services,
+          request.headers.authorization,
+          request.cookies[SESSION_COOKIE],
+        );
+      });
+      registerIdempotency(v1, services.db);
+      for (const plugin of await loadPlugins<V1Plugin>(ROUTES_DIR))
+        await v1.register(plugin, { services });
+    },
+    { prefix: '/v1' },
+  );
+  app.register(async (site) => {
+    for (const plugin of await loadPlugins<SitePlugin>(SITE_DIR))
+      await site.register(plugin, { services });
+  });
   return app;
+}
+
+async function authenticate(
+  services: Services,
+  authorization: string | undefined,
+  sessionCookie: string | undefined,
+) {
+  if (authorization !== undefined) {
+    const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    const caller = key ? await authenticateApiKey(services.db, key) : null;
+    if (!caller)
+      throw new ApiError(
+        'unauthenticated',
+        'the API key is not valid (expected Authorization: Bearer dk_test_… or dk_live_…)',
+        'Authorization',
+      );
+    return caller;
+  }
+  if (sessionCookie) {
+    const caller = await authenticateSession(services, sessionCookie);
+    if (!caller)
+      throw new ApiError('unauthenticated', 'the session has ended; sign in again', null);
+    return caller;
+  }
+  throw new ApiError(
+    'unauthenticated',
+    'send your API key as Authorization: Bearer <key>',
+    'Authorization',
+  );
+}
+
+/** Every .ts file (not a test) in `dir` default-exports a plugin; loaded in name order. */
+async function loadPlugins<P>(dir: string): Promise<P[]> {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const plugins: P[] = [];
+  for (const file of files.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
+    const mod = (await import(pathToFileURL(dir + file).href)) as { default?: P };
+    if (!mod.default) throw new Error(`${dir}${file} must default-export a route plugin`);
+    plugins.push(mod.default);
+  }
+  return plugins;
+}
+
+// Bodies are checked strictly (a string is not a number); query strings and path parameters are
+// text by nature, so their numbers and booleans are converted.
+const strictAjv = addFormats(
+  new Ajv({
+    coerceTypes: false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+  }),
+);
+const coercingAjv = addFormats(
+  new Ajv({
+    coerceTypes: 'array',
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+  }),
+);
+
+function validatorCompiler({ schema, httpPart }: { schema: object; httpPart?: string }) {
+  return (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema);
+}
+
+function errorHandler(
+  error: FastifyError,
+  request: { log: { error: (o: unknown) => void } },
+  reply: import('fastify').FastifyReply,
+) {
+  if (error instanceof ApiError) return reply.code(error.statusCode).send(error.body());
+  if (error.validation) {
+    const first = error.validation[0] as ErrorObject | undefined;
+    const part = error.validationContext ?? 'body';
+    const field = first ? fieldOf(first, part) : part;
+    const reason = first ? reasonOf(first) : 'is not valid';
+    return reply.code(400).send(new ApiError('invalid_field', `${field} ${reason}`, field).body());
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply
+        .code(415)
+        .send(
+          new ApiError(
+            'unsupported_media_type',
+            'send the body as application/json',
+            'Content-Type',
+          ).body(),
+        );
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reply
+        .code(413)
+        .send(
+          new ApiError(
+            'too_large',
+            `the body must be at most ${BODY_LIMIT_BYTES} bytes`,
+            null,
+          ).body(),
+        );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return reply
+        .code(400)
+        .send(new ApiError('invalid_json', 'the body is not valid JSON', null).body());
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return reply
+        .code(400)
+        .send(new ApiError('invalid_json', 'Content-Length does not match the body', null).body());
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400)
+    return reply
+      .code(400)
+      .send(
+        new ApiError('invalid_json', `the request is malformed: ${error.message}`, null).body(),
+      );
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+    return reply
+      .code(error.statusCode)
+      .send(new ApiError('invalid_field', error.message, null, error.statusCode).body());
+  request.log.error(error);
+  return reply
+    .code(500)
+    .send(
+      new ApiError(
+        'internal_error',
+        'something failed on our side; the request can be sent again',
+        null,
+      ).body(),
+    );
+}
+
+/** `items[0].amount_in_cents` from an error at /items/0/amount_in_cents, or the missing property. */
+function fieldOf(error: ErrorObject, part: string): string {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const extra =
+    error.keyword === 'required'
+      ? (error.params as { missingProperty: string }).missingProperty
+      : error.keyword === 'additionalProperties'
+        ? (error.params as { additionalProperty: string }).additionalProperty
+        : null;
+  if (extra) path.push(extra);
+  if (path.length === 0) return part;
+  return path.reduce(
+    (acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg),
+    '',
+  );
+}
+
+function reasonOf(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'enum':
+      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    default:
+      return error.message ?? 'is not valid';
+  }
 }
 
 /** Ready: the database answers and every migration this build knows has been applied. */

@@ -1,0 +1,131 @@
+// Dashboard sessions for a merchant's operators, started with an API key or an operator's email and
+// password. The cookie carries `<session id>.<secret>`; the table keeps the secret's hash.
+import type { Db } from '../../adapters/db/connect.ts';
+import type { Clock } from '../clock.ts';
+import { newId } from '../ids.ts';
+import { fail, ok, type Result } from '../result.ts';
+import { authenticateApiKey, type Caller } from './api-keys.ts';
+import { hashPassword, randomSecret, sha256Hex, verifyPassword } from './secrets.ts';
+
+export const SESSION_COOKIE = 'dunner_session';
+export const SESSION_TTL_MS = 12 * 3_600_000;
+
+export type StartedSession = { cookie: string; expiresAt: Date; merchantId: string };
+
+export async function createOperator(
+  db: Db,
+  input: { merchantId: string; email: string; password: string },
+): Promise<Result<{ operatorId: string }>> {
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email))
+    return fail('invalid_field', 'email must be an email address', 'email');
+  if (input.password.length < 10)
+    return fail('invalid_field', 'password must be at least 10 characters', 'password');
+  const operatorId = newId('op');
+  const taken = await db
+    .selectFrom('operators')
+    .select('operator_id')
+    .where((eb) => eb(eb.fn('lower', [eb.ref('email')]), '=', input.email.toLowerCase()))
+    .executeTakeFirst();
+  if (taken) return fail('invalid_field', 'an operator with this email exists', 'email');
+  const inserted = await db
+    .insertInto('operators')
+    .values({
+      merchant_id: input.merchantId,
+      operator_id: operatorId,
+      email: input.email.toLowerCase(),
+      password_hash: await hashPassword(input.password),
+    })
+    .returning('operator_id')
+    .executeTakeFirstOrThrow();
+  return ok({ operatorId: inserted.operator_id });
+}
+
+export async function startSession(
+  deps: { db: Db; clock: Clock },
+  credentials: { apiKey: string } | { email: string; password: string },
+): Promise<Result<StartedSession>> {
+  let merchantId: string;
+  let operatorId: string | null = null;
+  let keyId: string | null = null;
+  if ('apiKey' in credentials) {
+    const caller = await authenticateApiKey(deps.db, credentials.apiKey.trim());
+    if (!caller) return fail('unauthenticated', 'this API key is not valid', 'api_key');
+    merchantId = caller.merchantId;
+    keyId = caller.keyId;
+  } else {
+    const operator = await deps.db
+      .selectFrom('operators')
+      .select(['merchant_id', 'operator_id', 'password_hash'])
+      .where((eb) => eb(eb.fn('lower', [eb.ref('email')]), '=', credentials.email.toLowerCase()))
+      .executeTakeFirst();
+    // The same answer for an unknown email and a wrong password: nothing to learn from it.
+    if (!operator || !(await verifyPassword(credentials.password, operator.password_hash)))
+      return fail('unauthenticated', 'email or password is not correct', 'password');
+    merchantId = operator.merchant_id;
+    operatorId = operator.operator_id;
+  }
+  const sessionId = newId('ses');
+  const secret = randomSecret(32);
+  const expiresAt = new Date(deps.clock.now().getTime() + SESSION_TTL_MS);
+  await deps.db
+    .insertInto('sessions')
+    .values({
+      merchant_id: merchantId,
+      session_id: sessionId,
+      secret_hash: sha256Hex(secret),
+      operator_id: operatorId,
+      key_id: keyId,
+      expires_at: expiresAt,
+    })
+    .execute();
+  return ok({ cookie: `${sessionId}.${secret}`, expiresAt, merchantId });
+}
+
+export async function authenticateSession(
+  deps: { db: Db; clock: Clock },
+  cookie: string,
+): Promise<Caller | null> {
+  const secret = cookie.split('.')[1];
+  if (!secret) return null;
+  const row = await deps.db
+    .selectFrom('sessions')
+    .innerJoin('merchants', 'merchants.merchant_id', 'sessions.merchant_id')
+    .select([
+      'sessions.merchant_id',
+      'sessions.operator_id',
+      'sessions.key_id',
+      'sessions.expires_at',
+      'merchants.mode',
+    ])
+    .where('sessions.secret_hash', '=', sha256Hex(secret))
+    .where('sessions.ended_at', 'is', null)
+    .executeTakeFirst();
+  if (!row || row.expires_at.getTime() <= deps.clock.now().getTime()) return null;
+  if (row.key_id) {
+    // A session started with a key ends when the key is revoked.
+    const key = await deps.db
+      .selectFrom('api_keys')
+      .select('revoked_at')
+      .where('merchant_id', '=', row.merchant_id)
+      .where('key_id', '=', row.key_id)
+      .executeTakeFirst();
+    if (!key || key.revoked_at) return null;
+  }
+  return {
+    merchantId: row.merchant_id,
+    mode: row.mode,
+    via: 'session',
+    keyId: row.key_id,
+    operatorId: row.operator_id,
+  };
+}
+
+export async function endSession(deps: { db: Db; clock: Clock }, cookie: string): Promise<void> {
+  const secret = cookie.split('.')[1];
+  if (!secret) return;
+  await deps.db
+    .updateTable('sessions')
+    .set({ ended_at: deps.clock.now() })
+    .where('secret_hash', '=', sha256Hex(secret))
+    .execute();
+}

@@ -1,0 +1,137 @@
+// Signed, expiring, single-purpose update links (SPEC section 6). One link opens the hosted page for
+// one case. The token is `<merchant>.<link>.<expiry>.<signature>`, signed with the merchant's own
+// key (HMAC-SHA256), so a changed character is caught before any lookup; the row then says whether
+// the link expired or was used.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Db } from '../../adapters/db/connect.ts';
+import type { AccessTables } from '../../adapters/db/schema-access.ts';
+import { newId } from '../ids.ts';
+
+export type UpdateLinkRow = Selectable<AccessTables['update_links']>;
+
+/** Default life of a link when the message does not set one. */
+export const DEFAULT_LINK_TTL_MS = 14 * 86_400_000;
+
+export type IssuedUpdateLink = { linkId: string; token: string; url: string; expiresAt: Date };
+
+export type LinkRejection = 'tampered' | 'expired' | 'used' | 'not_found';
+
+export type VerifiedLink = { ok: true; link: UpdateLinkRow } | { ok: false; reason: LinkRejection };
+
+let publicUrl = 'http://127.0.0.1:3000';
+
+/** Where customers reach this instance (PUBLIC_URL); set once at start-up. */
+export function setPublicUrl(url: string): void {
+  publicUrl = url.replace(/\/+$/, '');
+}
+
+export function updateLinkUrl(token: string): string {
+  return `${publicUrl}/pay/${token}`;
+}
+
+export async function issueUpdateLink(
+  trx: Db,
+  input: {
+    merchantId: string;
+    caseId: string;
+    messageId?: string | null;
+    at: Date;
+    expiresAt?: Date;
+  },
+): Promise<IssuedUpdateLink> {
+  const linkId = newId('lnk');
+  const expiresAt = input.expiresAt ?? new Date(input.at.getTime() + DEFAULT_LINK_TTL_MS);
+  await trx
+    .insertInto('update_links')
+    .values({
+      merchant_id: input.merchantId,
+      link_id: linkId,
+      case_id: input.caseId,
+      message_id: input.messageId ?? null,
+      issued_at: input.at,
+      expires_at: expiresAt,
+    })
+    .execute();
+  const key = await signingKey(trx, input.merchantId);
+  const body = `${input.merchantId}.${linkId}.${Math.floor(expiresAt.getTime() / 1000)}`;
+  const token = `${body}.${sign(key, body)}`;
+  return { linkId, token, url: updateLinkUrl(token), expiresAt };
+}
+
+/** Checks a token at the merchant's business time `now`. Reveals nothing beyond the reason. */
+export async function verifyUpdateLinkToken(
+  db: Db,
+  token: string,
+  now: Date | ((merchantId: string) => Promise<Date>),
+): Promise<VerifiedLink> {
+  const parts = token.split('.');
+  if (parts.length !== 4) return { ok: false, reason: 'tampered' };
+  const [merchantId, linkId, expiry, signature] = parts as [string, string, string, string];
+  if (!/^[a-z]+_[0-9a-z]+$/.test(merchantId) || !/^lnk_[0-9a-z]+$/.test(linkId))
+    return { ok: false, reason: 'tampered' };
+  const secret = await db
+    .selectFrom('merchant_secrets')
+    .select('link_signing_key')
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
+  if (!secret) return { ok: false, reason: 'tampered' };
+  const expected = Buffer.from(sign(secret.link_signing_key, `${merchantId}.${linkId}.${expiry}`));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'tampered' };
+  const link = await db
+    .selectFrom('update_links')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('link_id', '=', linkId)
+    .executeTakeFirst();
+  if (!link) return { ok: false, reason: 'not_found' };
+  if (link.used_at) return { ok: false, reason: 'used' };
+  const at = typeof now === 'function' ? await now(merchantId) : now;
+  if (at.getTime() >= link.expires_at.getTime()) return { ok: false, reason: 'expired' };
+  return { ok: true, link };
+}
+
+/** Counts a visit (the click metric of the message that carried the link). */
+export async function recordUpdateLinkVisit(db: Db, link: UpdateLinkRow, at: Date): Promise<void> {
+  await db
+    .updateTable('update_links')
+    .set((eb) => ({
+      visits: eb('visits', '+', 1),
+      first_visited_at: eb.fn.coalesce('first_visited_at', eb.val(at)),
+      last_visited_at: at,
+    }))
+    .where('merchant_id', '=', link.merchant_id)
+    .where('link_id', '=', link.link_id)
+    .execute();
+}
+
+/** Single purpose: once the payment went through, the link (and every other link of the case) is spent. */
+export async function markUpdateLinkUsed(trx: Db, link: UpdateLinkRow, at: Date): Promise<void> {
+  await trx
+    .updateTable('update_links')
+    .set({ used_at: at })
+    .where('merchant_id', '=', link.merchant_id)
+    .where('case_id', '=', link.case_id)
+    .where('used_at', 'is', null)
+    .execute();
+}
+
+function sign(key: string, body: string): string {
+  return createHmac('sha256', key).update(body).digest('base64url');
+}
+
+async function signingKey(trx: Db, merchantId: string): Promise<string> {
+  await trx
+    .insertInto('merchant_secrets')
+    .values({ merchant_id: merchantId, link_signing_key: randomBytes(32).toString('base64url') })
+    .onConflict((oc) => oc.column('merchant_id').doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('merchant_secrets')
+    .select('link_signing_key')
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirstOrThrow();
+  return row.link_signing_key;
+}
