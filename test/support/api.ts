@@ -23,6 +23,7 @@ export type ApiCall = {
 
 export type ApiResponse = {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON bodies of every shape
   body: any;
   headers: LightMyRequestResponse['headers'];
   raw: LightMyRequestResponse;

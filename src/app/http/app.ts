@@ -102,6 +102,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           request.headers.authorization,
           request.cookies[SESSION_COOKIE],
         );
+        // A session cookie rides along with any request the browser makes, so a changing request
+        // must also carry a header a cross-site form cannot set (CSRF).
+        if (
+          request.caller.via === 'session' &&
+          request.method !== 'GET' &&
+          request.headers['x-requested-with'] !== 'dunner-dashboard'
+        )
+          throw new ApiError(
+            'unauthenticated',
+            'a dashboard request that changes data must send X-Requested-With: dunner-dashboard',
+            'X-Requested-With',
+          );
       });
       registerIdempotency(v1, services.db);
       for (const plugin of await loadPlugins<V1Plugin>(ROUTES_DIR))
