@@ -3,7 +3,7 @@
 import type { Db } from '../../adapters/db/connect.ts';
 import type { Clock } from '../clock.ts';
 import { newId } from '../ids.ts';
-import { fail, ok, type Result } from '../result.ts';
+import { fail, ok, type Result, type UseCaseError } from '../result.ts';
 import { authenticateApiKey, type Caller } from './api-keys.ts';
 import { hashPassword, randomSecret, sha256Hex, verifyPassword } from './secrets.ts';
 
@@ -16,10 +16,8 @@ export async function createOperator(
   db: Db,
   input: { merchantId: string; email: string; password: string },
 ): Promise<Result<{ operatorId: string }>> {
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email))
-    return fail('invalid_field', 'email must be an email address', 'email');
-  if (input.password.length < 10)
-    return fail('invalid_field', 'password must be at least 10 characters', 'password');
+  const invalid = checkOperatorInput(input);
+  if (invalid) return invalid;
   const operatorId = newId('op');
   const taken = await db
     .selectFrom('operators')
@@ -38,6 +36,17 @@ export async function createOperator(
     .returning('operator_id')
     .executeTakeFirstOrThrow();
   return ok({ operatorId: inserted.operator_id });
+}
+
+export function checkOperatorInput(input: {
+  email: string;
+  password: string;
+}): { ok: false; error: UseCaseError } | null {
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email))
+    return fail('invalid_field', 'email must be an email address', 'email');
+  if (input.password.length < 10)
+    return fail('invalid_field', 'password must be at least 10 characters', 'password');
+  return null;
 }
 
 export async function startSession(

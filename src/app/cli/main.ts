@@ -84,6 +84,79 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       }
     });
 
+  const merchant = program.command('merchant').description('merchants (tenants) of this instance');
+  merchant
+    .command('create')
+    .description('create a merchant and print its first API key (shown once)')
+    .requiredOption('--name <name>', 'the merchant name customers see')
+    .option('--mode <mode>', 'test or live (default test)', 'test')
+    .option('--operator-email <email>', 'also create a dashboard operator with this email')
+    .option('--operator-password <password>', "the operator's password (10 characters or more)")
+    .action(
+      async (opts: {
+        name: string;
+        mode: string;
+        operatorEmail?: string;
+        operatorPassword?: string;
+      }) => {
+        if (opts.mode !== 'test' && opts.mode !== 'live')
+          throw new InvalidArgumentError(`--mode must be test or live (got ${opts.mode})`);
+        const mode = opts.mode;
+        await withDatabase(async (deps) => {
+          const { onboardMerchant } = await import('./accounts.ts');
+          const done = await onboardMerchant(deps, {
+            name: opts.name,
+            mode,
+            ...(opts.operatorEmail !== undefined ? { operatorEmail: opts.operatorEmail } : {}),
+            ...(opts.operatorPassword !== undefined
+              ? { operatorPassword: opts.operatorPassword }
+              : {}),
+          });
+          if (!done.ok) throw new UsageFailure(done.error.message);
+          io.stdout.write(
+            `Merchant ${done.value.merchantId} (${mode} mode).\n` +
+              `API key (shown once, store it now): ${done.value.apiKey}\n` +
+              (done.value.operatorId
+                ? `Operator ${opts.operatorEmail} can sign in at /dashboard.\n`
+                : ''),
+          );
+        });
+      },
+    );
+
+  program
+    .command('api-key')
+    .description('create another API key for a merchant (shown once)')
+    .requiredOption('--merchant <id>', 'the merchant id, e.g. mer_demo')
+    .option('--label <label>', 'a note to tell keys apart', '')
+    .action(async (opts: { merchant: string; label: string }) => {
+      await withDatabase(async (deps) => {
+        const { mintApiKey } = await import('./accounts.ts');
+        const done = await mintApiKey(deps.db, opts.merchant, opts.label);
+        if (!done.ok) throw new UsageFailure(done.error.message);
+        io.stdout.write(`API key (shown once, store it now): ${done.value.apiKey}\n`);
+      });
+    });
+
+  program
+    .command('operator')
+    .description('add a dashboard operator (email and password) to a merchant')
+    .requiredOption('--merchant <id>', 'the merchant id')
+    .requiredOption('--email <email>', "the operator's email")
+    .requiredOption('--password <password>', '10 characters or more')
+    .action(async (opts: { merchant: string; email: string; password: string }) => {
+      await withDatabase(async (deps) => {
+        const { addOperator } = await import('./accounts.ts');
+        const done = await addOperator(deps.db, {
+          merchantId: opts.merchant,
+          email: opts.email,
+          password: opts.password,
+        });
+        if (!done.ok) throw new UsageFailure(done.error.message);
+        io.stdout.write(`Operator ${opts.email} can sign in at /dashboard.\n`);
+      });
+    });
+
   program
     .command('demo')
     .description(
@@ -184,6 +257,31 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   return program;
 }
 
+/** An input the operator can correct: printed on one line, exit code 2. */
+class UsageFailure extends Error {
+  override name = 'UsageFailure';
+}
+
+/** Opens the configured database, migrates it, and closes it after `work`. */
+async function withDatabase(
+  work: (deps: import('../deps.ts').Deps) => Promise<void>,
+): Promise<void> {
+  const config = loadConfig();
+  const { openDatabase } = await import('../../adapters/db/connect.ts');
+  const { migrate } = await import('../../adapters/db/migrate.ts');
+  const { createTestGateway } = await import(
+    '../../adapters/gateways/test-gateway/test-gateway.ts'
+  );
+  const { systemClock } = await import('../clock.ts');
+  const handle = await openDatabase(config.database);
+  try {
+    await migrate(handle.db);
+    await work({ db: handle.db, clock: systemClock, gateway: createTestGateway(handle.db) });
+  } finally {
+    await handle.close();
+  }
+}
+
 function wholeNumber(min: number, max: number): (raw: string) => number {
   return (raw) => {
     const value = Number(raw);
@@ -224,7 +322,7 @@ async function reportError(error: unknown, stderr: NodeJS.WritableStream): Promi
     stderr.write(`dunner: ${message} (see dunner --help)\n`);
     return EXIT.usage;
   }
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof UsageFailure) {
     stderr.write(`dunner: ${oneLine(error.message)}\n`);
     return EXIT.usage;
   }

@@ -13,6 +13,7 @@ import { buildApp } from '../http/app.ts';
 import type { Services } from '../http/v1/kit.ts';
 import { setPublicUrl } from '../update-links/update-links.ts';
 import { runWorker, workerConcurrency } from '../worker/worker.ts';
+import { DEMO_OPERATOR, ensureDemoOperator } from './accounts.ts';
 import { DEMO_MERCHANT_ID, demoMerchantExists, runDemo } from './demo.ts';
 
 /** The port is taken or not allowed: an operator error, reported on one line. */
@@ -54,6 +55,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         stderr,
       });
     }
+    if (options.demo) await ensureDemoOperator(db, DEMO_MERCHANT_ID);
     if (options.signal.aborted) return;
 
     setPublicUrl(config.publicUrl);
@@ -65,6 +67,13 @@ export async function serve(options: ServeOptions): Promise<void> {
       `Dunner listening on ${address} (database: ${where})` +
         (options.demo ? `; demo merchant: ${DEMO_MERCHANT_ID}` : '') +
         '. Ctrl-C stops it.\n',
+    );
+    stdout.write(
+      `Dashboard: ${config.publicUrl}/dashboard` +
+        (options.demo
+          ? ` (sign in as ${DEMO_OPERATOR.email} / ${DEMO_OPERATOR.password})`
+          : ' (create a merchant with `dunner merchant create`)') +
+        `\nAPI reference: ${config.publicUrl}/docs\n`,
     );
 
     worker = superviseWorker(
