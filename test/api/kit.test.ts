@@ -75,3 +75,99 @@ describe('errors', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('Idempotency-Key', () => {
+  const body = { name: 'Grace Hopper', email: 'grace@example.com' };
+  const countCustomers = async () =>
+    (
+      await w.db
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('merchant_id', '=', w.merchantId)
+        .executeTakeFirstOrThrow()
+    ).n;
+
+  it('replays the first response for the same key and body, creating one customer', async () => {
+    const before = Number(await countCustomers());
+    const first = await w.api('POST', '/v1/customers', {
+      body,
+      headers: { 'idempotency-key': 'create-grace-1' },
+    });
+    const again = await w.api('POST', '/v1/customers', {
+      body: { email: body.email, name: body.name },
+      headers: { 'idempotency-key': 'create-grace-1' },
+    });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(Number(await countCustomers())).toBe(before + 1);
+  });
+
+  it('rejects the same key with another body and changes nothing', async () => {
+    const before = Number(await countCustomers());
+    const res = await w.api('POST', '/v1/customers', {
+      body: { ...body, name: 'Someone Else' },
+      headers: { 'idempotency-key': 'create-grace-1' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({
+      code: 'idempotency_key_reused',
+      field: 'Idempotency-Key',
+    });
+    expect(Number(await countCustomers())).toBe(before);
+  });
+
+  it('keeps keys per merchant: another merchant may use the same key', async () => {
+    const other = await w.otherMerchant();
+    const res = await w.api('POST', '/v1/customers', {
+      key: other.key,
+      body,
+      headers: { 'idempotency-key': 'create-grace-1' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    const mine = await w.api('GET', `/v1/customers/${res.body.id}`);
+    expect(mine.status).toBe(404);
+  });
+
+  it('rejects a key that is not printable ASCII or too long', async () => {
+    const res = await w.api('POST', '/v1/customers', {
+      body,
+      headers: { 'idempotency-key': 'x'.repeat(300) },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('Idempotency-Key');
+  });
+});
+
+describe('validation', () => {
+  it('names the missing field, the unknown field and the wrongly typed field', async () => {
+    const missing = await w.api('POST', '/v1/customers', { body: { name: 'No Email' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'invalid_field', field: 'email' });
+    const unknown = await w.api('POST', '/v1/customers', {
+      body: { name: 'A', email: 'a@example.com', nickname: 'x' },
+    });
+    expect(unknown.body.error).toMatchObject({ code: 'invalid_field', field: 'nickname' });
+    const typed = await w.api('POST', '/v1/customers', {
+      body: { name: 42, email: 'a@example.com' },
+    });
+    expect(typed.body.error).toMatchObject({ code: 'invalid_field', field: 'name' });
+  });
+
+  it('answers malformed JSON and a wrong content type in the error shape', async () => {
+    const bad = await w.api('POST', '/v1/customers', {
+      body: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_json');
+    const text = await w.api('POST', '/v1/customers', {
+      body: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(text.status).toBe(415);
+    expect(text.body.error.code).toBe('unsupported_media_type');
+  });
+});

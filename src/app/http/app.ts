@@ -96,6 +96,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(
     async (v1) => {
       v1.decorateRequest('caller', null as never);
+      // The API speaks JSON only; forms and plain text are for the pages in site/.
+      v1.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
       v1.addHook('onRequest', async (request) => {
         request.caller = await authenticate(
           services,
