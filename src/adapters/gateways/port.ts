@@ -11,6 +11,11 @@ export type ChargeRequest = {
   readonly currency: string;
   /** Business time of the attempt (a test merchant's clock). */
   readonly at: Date;
+  /**
+   * The customer is present and has just completed the issuer's authentication (3-D Secure) for
+   * this charge, so a decline asking for authentication no longer applies. Absent: off-session.
+   */
+  readonly authenticated?: boolean;
 };
 
 export type ChargeResult =

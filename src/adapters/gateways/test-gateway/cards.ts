@@ -51,7 +51,7 @@ export const TEST_CARDS = {
   authentication_required: {
     number: '4000002760003184',
     brand: 'visa',
-    label: 'authentication required',
+    label: 'authentication required off-session; succeeds once the customer authenticates',
     behaviour: { kind: 'decline', code: 'authentication_required', networkDeclineCode: '1A' },
   },
   processing_error: {

@@ -103,6 +103,10 @@ function decide(req: ChargeRequest): {
     case 'succeed':
       return { outcome: 'succeeded', code: null, loseResponse: false };
     case 'decline':
+      // The issuer asked for authentication (SCA): an on-session charge the customer authenticated
+      // goes through, as with 3-D Secure; off-session it never does.
+      if (b.code === 'authentication_required' && req.authenticated === true)
+        return { outcome: 'succeeded', code: null, loseResponse: false };
       return { outcome: 'declined', code: b.code, loseResponse: false };
     case 'decline_until':
       return token.succeedsFrom && req.at.getTime() >= token.succeedsFrom.getTime()
