@@ -171,3 +171,19 @@ describe('validation', () => {
     expect(text.body.error.code).toBe('unsupported_media_type');
   });
 });
+
+describe('NUL characters', () => {
+  it('are refused with the field named, in a body, a query and a path', async () => {
+    const body = await w.api('POST', '/v1/customers', {
+      body: { name: 'A\u0000B', email: 'a@example.com' },
+    });
+    expect(body.status).toBe(400);
+    expect(body.body.error).toMatchObject({ code: 'invalid_field', field: 'name' });
+    const query = await w.api('GET', '/v1/customers?starting_after=%00');
+    expect(query.status).toBe(400);
+    expect(query.body.error.field).toBe('starting_after');
+    const path = await w.api('GET', '/v1/customers/cus_%00');
+    expect(path.status).toBe(400);
+    expect(path.body.error.field).toBe('id');
+  });
+});

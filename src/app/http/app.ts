@@ -117,6 +117,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
             'X-Requested-With',
           );
       });
+      // PostgreSQL text cannot hold U+0000: refuse it up front, naming where it was, rather than
+      // failing in the database.
+      v1.addHook('preValidation', async (request) => {
+        for (const [part, value] of [
+          ['params', request.params],
+          ['query', request.query],
+          ['body', request.body],
+        ] as const) {
+          const at = findNul(value, '');
+          if (at !== null)
+            throw new ApiError(
+              'invalid_field',
+              `${at || part} must not contain the NUL character`,
+              at || part,
+            );
+        }
+      });
       registerIdempotency(v1, services.db);
       for (const plugin of await loadPlugins<V1Plugin>(ROUTES_DIR))
         await v1.register(plugin, { services });
@@ -265,6 +282,26 @@ function errorHandler(
         null,
       ).body(),
     );
+}
+
+/** The path of the first string holding U+0000 (`''` for the value itself), or null. */
+function findNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = findNul(value[i], `${path}[${i}]`);
+      if (at !== null) return at;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
+      const at = findNul(inner, path ? `${path}.${key}` : key);
+      if (at !== null) return at;
+    }
+  }
+  return null;
 }
 
 /** `items[0].amount_in_cents` from an error at /items/0/amount_in_cents, or the missing property. */
