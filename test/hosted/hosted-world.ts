@@ -95,6 +95,7 @@ async function issueLink(world: ApiWorld, caseId: string, ttlMs = 14 * 86_400_00
       caseId,
       at: now,
       expiresAt: new Date(now.getTime() + ttlMs),
+      publicUrl: world.services.config.publicUrl,
     }),
   );
   return { token: issued.token, linkId: issued.linkId, path: `/pay/${issued.token}` };

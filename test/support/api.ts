@@ -5,7 +5,6 @@ import { createApiKey } from '../../src/app/access/api-keys.ts';
 import { buildApp } from '../../src/app/http/app.ts';
 import type { AppConfig, Services } from '../../src/app/http/v1/kit.ts';
 import { unwrap } from '../../src/app/result.ts';
-import { setPublicUrl } from '../../src/app/update-links/update-links.ts';
 import { createMerchant } from '../../src/app/use-cases/create-merchant.ts';
 import type { PresetKey } from '../../src/domain/strategy/presets.ts';
 import type { TestDatabase } from './db.ts';
@@ -53,9 +52,9 @@ export async function createApiWorld(
     smtpUrl: null,
     stripeSecretKey: null,
     stripeWebhookSecret: null,
+    stripeMerchantId: null,
     ...options.config,
   };
-  setPublicUrl(config.publicUrl);
   const services: Services = { ...world.deps, config };
   const app: FastifyInstance = buildApp({
     services,

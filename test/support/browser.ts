@@ -4,7 +4,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { setPublicUrl } from '../../src/app/update-links/update-links.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve('test-output/screenshots');
@@ -25,10 +24,9 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Listens on 127.0.0.1 with a free port; update links point at it. Returns the base URL. */
+/** Listens on 127.0.0.1 with a free port. Returns the base URL. */
 export async function listenApp(app: FastifyInstance): Promise<string> {
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  setPublicUrl(address);
   return address;
 }
 

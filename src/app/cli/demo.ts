@@ -7,6 +7,7 @@ import { TEST_CARDS, type TestCardName } from '../../adapters/gateways/test-gate
 import { mulberry32 } from '../../domain/random.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
+import type { AppConfig } from '../http/v1/kit.ts';
 import { unwrap } from '../result.ts';
 import { addPaymentMethod } from '../use-cases/add-payment-method.ts';
 import { advanceTestClock } from '../use-cases/advance-test-clock.ts';
@@ -26,6 +27,14 @@ export const DEMO_MERCHANT_ID = 'mer_demo';
 export const DEMO_START = new Date('2026-01-01T09:00:00Z');
 // The help of `dunner demo` (main.ts) repeats these in words.
 export const DEMO_DEFAULTS = { subscriptions: 1000, days: 60, seed: 1 } as const;
+
+const DEMO_MESSAGE_CONFIG: AppConfig = {
+  publicUrl: 'http://127.0.0.1:3000',
+  smtpUrl: null,
+  stripeSecretKey: null,
+  stripeWebhookSecret: null,
+  stripeMerchantId: null,
+};
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -134,6 +143,8 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
       }
       unwrap(
         await advanceTestClock(deps, DEMO_MERCHANT_ID, dayAt(day), {
+          // Made-up customers: their messages are rendered and stored, never emailed.
+          deliverMessages: { ...deps, config: DEMO_MESSAGE_CONFIG },
           ...(options.batchSize ? { batchSize: options.batchSize } : {}),
           ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
         }),

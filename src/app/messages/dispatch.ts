@@ -305,6 +305,7 @@ async function prepare(
       caseId: m.case_id!,
       messageId: m.message_id,
       at,
+      publicUrl: ctx.services.config.publicUrl,
       ...(expires ? { expiresAt: new Date(expires) } : {}),
     });
     updateUrl = link.url;

@@ -19,15 +19,9 @@ export type LinkRejection = 'tampered' | 'expired' | 'used' | 'not_found';
 
 export type VerifiedLink = { ok: true; link: UpdateLinkRow } | { ok: false; reason: LinkRejection };
 
-let publicUrl = 'http://127.0.0.1:3000';
-
-/** Where customers reach this instance (PUBLIC_URL); set once at start-up. */
-export function setPublicUrl(url: string): void {
-  publicUrl = url.replace(/\/+$/, '');
-}
-
-export function updateLinkUrl(token: string): string {
-  return `${publicUrl}/pay/${token}`;
+/** The hosted page of a token, under where customers reach this instance (PUBLIC_URL). */
+export function updateLinkUrl(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/pay/${token}`;
 }
 
 export async function issueUpdateLink(
@@ -38,6 +32,8 @@ export async function issueUpdateLink(
     messageId?: string | null;
     at: Date;
     expiresAt?: Date;
+    /** Where customers reach this instance (config.publicUrl). */
+    publicUrl: string;
   },
 ): Promise<IssuedUpdateLink> {
   const linkId = newId('lnk');
@@ -56,7 +52,7 @@ export async function issueUpdateLink(
   const key = await signingKey(trx, input.merchantId);
   const body = `${input.merchantId}.${linkId}.${Math.floor(expiresAt.getTime() / 1000)}`;
   const token = `${body}.${sign(key, body)}`;
-  return { linkId, token, url: updateLinkUrl(token), expiresAt };
+  return { linkId, token, url: updateLinkUrl(input.publicUrl, token), expiresAt };
 }
 
 /** Checks a token at the merchant's business time `now`. Reveals nothing beyond the reason. */

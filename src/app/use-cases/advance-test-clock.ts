@@ -2,10 +2,22 @@
 // and lets the worker act there, so weeks of dunning happen in order, exactly as they would live.
 import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
+import type { Services } from '../http/v1/kit.ts';
+import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
+import { drainMessages } from '../worker/side-effects.ts';
 import { drain } from '../worker/worker.ts';
 
-export type AdvanceOptions = { batchSize?: number; leaseMs?: number; workerId?: string };
+export type AdvanceOptions = {
+  batchSize?: number;
+  leaseMs?: number;
+  workerId?: string;
+  /**
+   * Also deliver the merchant's customer messages at each stop, so they go out (and are held by
+   * quiet hours) at their own business time. Without it they wait for the serve loop.
+   */
+  deliverMessages?: Services;
+};
 
 export async function advanceTestClock(
   deps: Deps,
@@ -32,10 +44,17 @@ export async function advanceTestClock(
     merchantId,
     ...(options.workerId ? { workerId: options.workerId } : {}),
   };
-  let processed = await drain(deps, workerOptions);
+  const workerId = options.workerId ?? newId('wrk');
+  const services = options.deliverMessages;
+  const step = async (): Promise<number> => {
+    const n = await drain(deps, { ...workerOptions, workerId });
+    if (!services) return n;
+    return n + (await drainMessages(services, { merchantId, workerId, ...batch(options) }));
+  };
+  let processed = await step();
   let current = merchant.test_clock_at;
   for (;;) {
-    const next = await nextDueAfter(deps, merchantId, current);
+    const next = await nextDueAfter(deps, merchantId, current, services !== undefined);
     const stop = next && next.getTime() < to.getTime() ? next : to;
     await deps.db
       .updateTable('merchants')
@@ -43,16 +62,36 @@ export async function advanceTestClock(
       .where('merchant_id', '=', merchantId)
       .execute();
     current = stop;
-    processed += await drain(deps, workerOptions);
+    processed += await step();
     if (stop.getTime() >= to.getTime()) break;
   }
   return ok({ now: to, processed });
 }
 
-/** The earliest moment after `after` at which a case or a renewal of this merchant falls due. */
-async function nextDueAfter(deps: Deps, merchantId: string, after: Date): Promise<Date | null> {
+function batch(options: AdvanceOptions): { batchSize?: number; leaseMs?: number } {
+  return {
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+  };
+}
+
+/**
+ * The earliest moment after `after` at which a case or a renewal of this merchant falls due, and,
+ * when messages are delivered on the way, a queued or held message.
+ */
+async function nextDueAfter(
+  deps: Deps,
+  merchantId: string,
+  after: Date,
+  withMessages: boolean,
+): Promise<Date | null> {
+  const messages = withMessages
+    ? sql`(SELECT min(available_at) FROM outbox WHERE merchant_id = ${merchantId} AND topic = 'message' AND delivered_at IS NULL AND canceled_at IS NULL AND available_at > ${after}),
+      (SELECT min(deferred_until) FROM messages WHERE merchant_id = ${merchantId} AND status = 'deferred' AND deferred_until > ${after}),`
+    : sql``;
   const row = await sql<{ at: Date | null }>`
     SELECT least(
+      ${messages}
       (SELECT min(next_action_at) FROM dunning_cases WHERE merchant_id = ${merchantId} AND status = 'open' AND next_action_at > ${after}),
       (SELECT min(next_renewal_at) FROM subscriptions WHERE merchant_id = ${merchantId} AND next_renewal_at > ${after})
     ) AS at`.execute(deps.db);

@@ -42,6 +42,8 @@ export type PreviewInput = {
   intent?: MessageIntent;
   channel?: MessageChannel;
   clock?: Clock;
+  /** Where customers reach this instance; the preview's link points at its "link not valid" page. */
+  publicUrl?: string;
 };
 
 export type Preview = RenderedMessage & {
@@ -54,7 +56,8 @@ export type Preview = RenderedMessage & {
 };
 
 // Previews carry no real link: this one leads to the "link not valid" page.
-const PREVIEW_LINK = () => updateLinkUrl('preview');
+const PREVIEW_LINK = (input: PreviewInput) =>
+  updateLinkUrl(input.publicUrl ?? 'http://127.0.0.1:3000', 'preview');
 
 export async function previewTemplate(db: Db, input: PreviewInput): Promise<Result<Preview>> {
   if (input.source === undefined && input.key === undefined)
@@ -145,7 +148,7 @@ async function caseFor(
       },
       intent: input.intent ?? 'payment_failed',
       channel,
-      updateUrl: PREVIEW_LINK(),
+      updateUrl: PREVIEW_LINK(input),
     });
     return ok({ facts, caseId: null });
   }
@@ -154,7 +157,7 @@ async function caseFor(
     intent,
     channel,
     at,
-    updateUrl: PREVIEW_LINK(),
+    updateUrl: PREVIEW_LINK(input),
     updateLinkExpiresAt: null,
   });
   return ok({ facts, caseId: row.case_id });

@@ -293,6 +293,7 @@ const plugin: V1Plugin = async (app, { services }) => {
     async (request, reply) => {
       const b = request.body ?? {};
       const result = await previewTemplate(services.db, {
+        publicUrl: services.config.publicUrl,
         merchantId: request.caller.merchantId,
         clock: services.clock,
         ...(b.key !== undefined ? { key: b.key } : {}),
