@@ -1,5 +1,5 @@
 // Row types of the tables in migrations/ that belong to this area; composed into Database in schema.ts.
-import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ColumnType, Selectable } from 'kysely';
 
 export type SubscriptionBilling = 'dunner' | 'external';
 
@@ -27,7 +27,4 @@ export type PaymentFailureRow = Selectable<PaymentFailuresTable>;
 
 export type ApiTables = {
   payment_failures: PaymentFailuresTable;
-  // Migration 006 adds this column to the core table; the intersection with CoreTables adds it to
-  // the row type Kysely sees.
-  subscriptions: { billing: Generated<SubscriptionBilling> };
 };

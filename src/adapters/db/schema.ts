@@ -88,6 +88,8 @@ export type SubscriptionsTable = {
   current_period_end: Date;
   next_renewal_at: Date | null;
   auto_renew: Generated<boolean>;
+  /** Migration 006: 'external' subscriptions are renewed by the merchant's billing, never here. */
+  billing: Generated<'dunner' | 'external'>;
   grace_days: number;
   state: 'active' | 'past_due' | 'unpaid' | 'canceled';
   balance_minor: Generated<number>;

@@ -19,6 +19,11 @@ export type CreateSubscriptionInput = {
   interval: BillingInterval;
   intervalCount?: number;
   autoRenew?: boolean;
+  /**
+   * 'external': the merchant's own billing renews it and reports its failed charges
+   * (POST /v1/payment_failures); the engine never charges a renewal of it, only dunning retries.
+   */
+  billing?: 'dunner' | 'external';
   graceDays?: number;
   /** Start of the current (already paid) period; the first renewal is at its end. Defaults to now. */
   currentPeriodStart?: Date;
@@ -103,6 +108,9 @@ export async function createSubscription(
       return fail('invalid_field', 'a group member cannot be a primary', 'primary_subscription_id');
   }
 
+  const billing = input.billing ?? 'dunner';
+  if (billing !== 'dunner' && billing !== 'external')
+    return fail('invalid_field', 'billing must be dunner or external', 'billing');
   const start = input.currentPeriodStart ?? merchantNow(merchant, deps.clock);
   const bounds = periodBounds({ anchorAt: start, interval: input.interval, intervalCount }, 0);
   const subscriptionId = newId('sub');
@@ -122,8 +130,9 @@ export async function createSubscription(
       anchor_at: start,
       current_period_start: bounds.start,
       current_period_end: bounds.end,
-      next_renewal_at: bounds.end,
+      next_renewal_at: billing === 'external' ? null : bounds.end,
       auto_renew: input.autoRenew ?? true,
+      billing,
       grace_days: graceDays,
       state: 'active',
       past_due_since: null,

@@ -87,7 +87,8 @@ export async function reactivateSubscription(
         period_index: 0,
         current_period_start: anchor,
         current_period_end: now,
-        next_renewal_at: now,
+        // A subscription billed elsewhere is renewed by the merchant's billing, never here.
+        next_renewal_at: sub.billing === 'external' ? null : now,
         updated_at: new Date(),
       })
       .where('merchant_id', '=', sub.merchant_id)
@@ -95,7 +96,7 @@ export async function reactivateSubscription(
       .execute();
     await applySubscriptionEvent(
       trx,
-      { ...sub, next_renewal_at: now },
+      { ...sub, next_renewal_at: sub.billing === 'external' ? null : now },
       { kind: 'reactivated' },
       now,
       { scope: 'subscription', reason: 'reactivated' },

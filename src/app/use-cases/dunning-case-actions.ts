@@ -1,0 +1,225 @@
+// What an operator or the merchant's system can do to an open dunning case: retry now (only when
+// the retry gate and the card-network rules allow it), cancel dunning, mark it paid by other means.
+// Each locks the subscription, then the case (the engine's lock order), and refuses while a charge
+// of the case is in flight, so it never races the worker into a double charge or a lost result.
+import { sql } from 'kysely';
+import type { Db } from '../../adapters/db/connect.ts';
+import { recordEvent } from '../../adapters/db/events.repo.ts';
+import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { retryGate } from '../../domain/case/case.ts';
+import type { Deps } from '../deps.ts';
+import { insertAttempt } from '../engine/attempts.ts';
+import { caseData, recoverCase, stopCase } from '../engine/cases.ts';
+import { credentialVerdict } from '../engine/credential-history.ts';
+import { nowForMerchant } from '../engine/merchant-clock.ts';
+import { runCaseStep } from '../engine/run-case-step.ts';
+import { fail, ok, type Result } from '../result.ts';
+
+export type CaseTarget = { merchantId: string; caseId: string };
+
+type Locked = { sub: SubscriptionRow; row: CaseRow; now: Date };
+
+/** How long the API holds a case while its retry is charged; after it the worker takes over. */
+const RETRY_LEASE = '5 minutes';
+
+/** Locks an open case that no worker is handling, or says why it cannot be acted on. */
+async function lockOpenCase(trx: Db, deps: Deps, t: CaseTarget): Promise<Result<Locked>> {
+  const target = await trx
+    .selectFrom('dunning_cases')
+    .select('subscription_id')
+    .where('merchant_id', '=', t.merchantId)
+    .where('case_id', '=', t.caseId)
+    .executeTakeFirst();
+  if (!target) return fail('not_found', `no dunning case ${t.caseId}`, 'id');
+  const sub = await trx
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('merchant_id', '=', t.merchantId)
+    .where('subscription_id', '=', target.subscription_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const row = await trx
+    .selectFrom('dunning_cases')
+    .selectAll()
+    .select(sql<boolean>`coalesce(lease_until > now(), false)`.as('leased'))
+    .where('merchant_id', '=', t.merchantId)
+    .where('case_id', '=', t.caseId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (row.status !== 'open')
+    return fail('invalid_state', `the case is ${row.status}: nothing more can be done`, 'id');
+  if (row.pending_attempt_id)
+    return fail(
+      'invalid_state',
+      'a charge of this case is in flight; try again once it has an answer',
+      'id',
+    );
+  if (row.leased)
+    return fail('invalid_state', 'the case is being processed right now; try again shortly', 'id');
+  const { leased: _, ...caseRow } = row;
+  return ok({ sub, row: caseRow, now: await nowForMerchant(trx, deps.clock, t.merchantId) });
+}
+
+export type RetryOutcome = {
+  outcome: 'succeeded' | 'declined' | 'pending';
+  attempt: AttemptRow;
+  caseStatus: CaseRow['status'];
+};
+
+/**
+ * Charges the amount due now, as a retry outside the schedule. Refused, with the rule's reason,
+ * when the last decline waits for a new method or a card-network rule forbids a retry now. The
+ * charge runs through the engine's own step (attempt and key committed first), so a crash midway
+ * leaves the worker to re-send the same key.
+ */
+export async function retryDunningCase(deps: Deps, t: CaseTarget): Promise<Result<RetryOutcome>> {
+  const prepared = await deps.db.transaction().execute(async (trx) => {
+    const locked = await lockOpenCase(trx, deps, t);
+    if (!locked.ok) return locked;
+    const { row, now } = locked.value;
+    if (!row.payment_method_id)
+      return fail('invalid_state', 'the subscription has no payment method to charge', 'id');
+    const gate = retryGate(caseData(row));
+    if (!gate.allowed) return fail('invalid_state', `retry refused: ${gate.why}`, 'id');
+    const verdict = await credentialVerdict(trx, row, now);
+    if (verdict && !verdict.allowed)
+      return fail(
+        'invalid_state',
+        `retry refused by network rule ${verdict.rule}: ${verdict.why}` +
+          (verdict.notBefore ? ` (allowed from ${verdict.notBefore.toISOString()})` : ''),
+        'id',
+      );
+    const manual = await trx
+      .selectFrom('payment_attempts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('merchant_id', '=', row.merchant_id)
+      .where('case_id', '=', row.case_id)
+      .where('purpose', '=', 'manual')
+      .executeTakeFirstOrThrow();
+    const why = `retry requested by the merchant; ${verdict ? verdict.why : gate.why}`;
+    const attempt = await insertAttempt(trx, {
+      merchantId: row.merchant_id,
+      subscriptionId: row.subscription_id,
+      caseId: row.case_id,
+      paymentMethodId: row.payment_method_id,
+      purpose: 'manual',
+      amountMinor: row.amount_due_minor,
+      currency: row.currency,
+      // One key per manual retry of the case: a re-send after a crash reuses it.
+      idempotencyKey: `${row.case_id}:manual:${Number(manual.n)}`,
+      why,
+      at: now,
+    });
+    const leaseOwner = `api_${attempt.attempt_id}`;
+    await trx
+      .updateTable('dunning_cases')
+      .set({
+        pending_attempt_id: attempt.attempt_id,
+        retries_made: row.retries_made + 1,
+        lease_owner: leaseOwner,
+        lease_until: sql<Date>`now() + ${RETRY_LEASE}::interval`,
+        updated_at: new Date(),
+      })
+      .where('merchant_id', '=', row.merchant_id)
+      .where('case_id', '=', row.case_id)
+      .execute();
+    await recordEvent(trx, {
+      merchantId: row.merchant_id,
+      type: 'dunning_case.decision',
+      occurredAt: now,
+      subscriptionId: row.subscription_id,
+      caseId: row.case_id,
+      data: { kind: 'retry_now', why, step_index: row.step_index },
+    });
+    await recordEvent(trx, {
+      merchantId: row.merchant_id,
+      type: 'dunning_case.retry_attempted',
+      occurredAt: now,
+      subscriptionId: row.subscription_id,
+      caseId: row.case_id,
+      data: {
+        why,
+        attempt_id: attempt.attempt_id,
+        amount_minor: attempt.amount_minor,
+        currency: attempt.currency,
+        step_index: row.step_index,
+        scheduled: 'manual',
+      },
+    });
+    return ok({ attempt, leaseOwner });
+  });
+  if (!prepared.ok) return prepared;
+
+  // The engine's step sends the recorded attempt and applies its answer (recover or continue).
+  await runCaseStep(deps, prepared.value.leaseOwner, t.merchantId, t.caseId);
+  const attempt = await deps.db
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('merchant_id', '=', t.merchantId)
+    .where('attempt_id', '=', prepared.value.attempt.attempt_id)
+    .executeTakeFirstOrThrow();
+  const after = await deps.db
+    .selectFrom('dunning_cases')
+    .select('status')
+    .where('merchant_id', '=', t.merchantId)
+    .where('case_id', '=', t.caseId)
+    .executeTakeFirstOrThrow();
+  const outcome =
+    attempt.status === 'succeeded'
+      ? 'succeeded'
+      : attempt.status === 'failed'
+        ? 'declined'
+        : 'pending';
+  return ok({ outcome, attempt, caseStatus: after.status });
+}
+
+/**
+ * Stops dunning: no retry or message goes out after it (queued messages are canceled). The
+ * subscription keeps its state and balance; the next failed charge would open a new case.
+ */
+export async function cancelDunningCase(
+  deps: Deps,
+  t: CaseTarget & { reason?: string },
+): Promise<Result<{ status: 'stopped' }>> {
+  return deps.db.transaction().execute(async (trx) => {
+    const locked = await lockOpenCase(trx, deps, t);
+    if (!locked.ok) return locked;
+    const { row, now } = locked.value;
+    const reason = t.reason?.trim() ? `dunning canceled: ${t.reason.trim()}` : 'dunning canceled';
+    await stopCase(trx, row, reason, now);
+    return ok({ status: 'stopped' as const });
+  });
+}
+
+/**
+ * Paid by other means (bank transfer, cash, the merchant's own billing): everything the
+ * subscription owes is applied as paid, the case recovers, the subscription returns to active.
+ */
+export async function markDunningCasePaid(
+  deps: Deps,
+  t: CaseTarget & { reference?: string },
+): Promise<Result<{ status: 'recovered'; amountMinor: number; currency: string }>> {
+  return deps.db.transaction().execute(async (trx) => {
+    const locked = await lockOpenCase(trx, deps, t);
+    if (!locked.ok) return locked;
+    const { sub, row, now } = locked.value;
+    // The balance holds everything owed (the case's amount, less any part paid already).
+    const amount = sub.balance_minor > 0 ? sub.balance_minor : row.amount_due_minor;
+    await recordEvent(trx, {
+      merchantId: sub.merchant_id,
+      type: 'payment.applied',
+      occurredAt: now,
+      subscriptionId: sub.subscription_id,
+      caseId: row.case_id,
+      data: {
+        amount_minor: amount,
+        currency: sub.currency,
+        reference: t.reference?.trim() || null,
+        balance_minor: 0,
+        via: 'marked_paid',
+      },
+    });
+    await recoverCase(trx, row, sub, now, 'marked_paid', amount);
+    return ok({ status: 'recovered' as const, amountMinor: amount, currency: sub.currency });
+  });
+}
