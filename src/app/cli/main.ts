@@ -17,6 +17,12 @@ Environment:
   DUNNER_WORKER_BATCH    items a worker claims at once (default 50)
   DUNNER_WORKER_POLL_MS  worker sleep when nothing is due (default 1000)
   DUNNER_LEASE_MS        how long a claimed item stays with its worker (default 60000)
+  PUBLIC_URL             where customers reach update links and operators the dashboard
+                         (default http://HOST:PORT)
+  SMTP_URL               customer email (smtp://user:pass@host:587); unset: messages are stored
+  STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
+                         Stripe keys for a single-merchant set-up (see docs/stripe.md)
+  STRIPE_MERCHANT_ID     the merchant those keys belong to
   DUNNER_DEBUG=1         print stack traces of unexpected errors`;
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };

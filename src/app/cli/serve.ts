@@ -5,13 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import type { KyselyPlugin } from 'kysely';
 import { type DatabaseHandle, type Db, openDatabase } from '../../adapters/db/connect.ts';
 import { migrate } from '../../adapters/db/migrate.ts';
-import { createTestGateway } from '../../adapters/gateways/test-gateway/test-gateway.ts';
+import { createDefaultGateway } from '../../adapters/gateways/router.ts';
 import { systemClock } from '../clock.ts';
 import { type Config, loadConfig } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { buildApp } from '../http/app.ts';
 import type { Services } from '../http/v1/kit.ts';
-import { setPublicUrl } from '../update-links/update-links.ts';
+import { newId } from '../ids.ts';
+import { dispatchSideEffects } from '../worker/side-effects.ts';
 import { runWorker, workerConcurrency } from '../worker/worker.ts';
 import { DEMO_OPERATOR, ensureDemoOperator } from './accounts.ts';
 import { DEMO_MERCHANT_ID, demoMerchantExists, runDemo } from './demo.ts';
@@ -44,7 +45,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     await migrate(handle.db);
     if (options.signal.aborted) return;
     const db = fairDb(handle);
-    const deps: Deps = { db, clock: systemClock, gateway: createTestGateway(db) };
+    const gateway = createDefaultGateway(db, {
+      secretKey: config.stripeSecretKey,
+      webhookSecret: config.stripeWebhookSecret,
+      merchantId: config.stripeMerchantId,
+    });
+    const deps: Deps = { db, clock: systemClock, gateway };
     if (options.demo && !(await demoMerchantExists(deps))) {
       stderr.write('Creating the demo merchant (first start only; this takes a little while).\n');
       await runDemo(deps, {
@@ -58,7 +64,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (options.demo) await ensureDemoOperator(db, DEMO_MERCHANT_ID);
     if (options.signal.aborted) return;
 
-    setPublicUrl(config.publicUrl);
     const services: Services = { ...deps, config };
     app = buildApp({ services, databaseKind: handle.kind });
     const address = await listen(app, config);
@@ -76,13 +81,16 @@ export async function serve(options: ServeOptions): Promise<void> {
         `\nAPI reference: ${config.publicUrl}/docs\n`,
     );
 
-    worker = superviseWorker(
-      deps,
-      config,
-      workerConcurrency(handle.kind),
-      stopWorker.signal,
-      stderr,
-    );
+    worker = Promise.all([
+      superviseWorker(deps, config, workerConcurrency(handle.kind), stopWorker.signal, stderr),
+      superviseSideEffects(
+        services,
+        config,
+        workerConcurrency(handle.kind),
+        stopWorker.signal,
+        stderr,
+      ),
+    ]).then(() => {});
     await untilAborted(options.signal);
   } finally {
     stopWorker.abort();
@@ -132,6 +140,32 @@ async function superviseWorker(
       stderr.write(`dunner worker: batch failed, retrying: ${(error as Error).message}\n`);
       await delay(config.workerPollMs, undefined, { signal }).catch(() => {});
     }
+  }
+}
+
+/** Delivers customer messages and webhooks until the signal aborts; a failed round is retried. */
+async function superviseSideEffects(
+  services: Services,
+  config: Config,
+  concurrency: number,
+  signal: AbortSignal,
+  stderr: NodeJS.WritableStream,
+): Promise<void> {
+  const workerId = newId('dsp');
+  while (!signal.aborted) {
+    let handled = 0;
+    try {
+      handled = await dispatchSideEffects(services, {
+        workerId,
+        batchSize: config.workerBatchSize,
+        leaseMs: config.leaseMs,
+        concurrency,
+        log: (line) => stderr.write(`${line}\n`),
+      });
+    } catch (error) {
+      stderr.write(`dunner dispatch: round failed, retrying: ${(error as Error).message}\n`);
+    }
+    if (handled === 0) await delay(config.workerPollMs, undefined, { signal }).catch(() => {});
   }
 }
 

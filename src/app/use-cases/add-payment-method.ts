@@ -1,3 +1,4 @@
+import { isStripeToken } from '../../adapters/gateways/stripe/token.ts';
 import { findTestCard, tokenizeTestCard } from '../../adapters/gateways/test-gateway/cards.ts';
 import { PAYMENT_METHOD_TYPES, type PaymentMethodType } from '../../domain/strategy/strategy.ts';
 import type { Deps } from '../deps.ts';
@@ -81,7 +82,7 @@ export function methodDetails(
   }
   if (typeof input.gatewayToken === 'string' && input.gatewayToken.length > 0) {
     return ok({
-      gateway: 'test',
+      gateway: isStripeToken(input.gatewayToken) ? 'stripe' : 'test',
       gateway_token: input.gatewayToken,
       brand: null,
       network: null,

@@ -11,7 +11,7 @@ export type { Caller } from '../../access/api-keys.ts';
 
 export type AppConfig = Pick<
   Config,
-  'publicUrl' | 'smtpUrl' | 'stripeSecretKey' | 'stripeWebhookSecret'
+  'publicUrl' | 'smtpUrl' | 'stripeSecretKey' | 'stripeWebhookSecret' | 'stripeMerchantId'
 >;
 
 /** Everything a route or a dispatcher needs from the outside world. */

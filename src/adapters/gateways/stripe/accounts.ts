@@ -1,0 +1,54 @@
+// Each merchant's Stripe keys: its row in stripe_accounts, else the STRIPE_SECRET_KEY /
+// STRIPE_WEBHOOK_SECRET of a single-merchant set-up. Read on each use so a rotated key applies
+// at once; clients are kept per secret key.
+import type Stripe from 'stripe';
+import type { Db } from '../../db/connect.ts';
+import { createStripeClient, type StripeClientOptions } from './client.ts';
+import type { StripeClientFor } from './stripe-gateway.ts';
+
+export type StripeSettings = {
+  /** sk_… or rk_… (a restricted key needs PaymentIntents write and Invoices, PaymentMethods read). */
+  readonly secretKey: string | null;
+  /** whsec_…: the signing secret of the merchant's webhook endpoint in Stripe. */
+  readonly webhookSecret: string | null;
+};
+
+/** The environment's keys; with a merchant id they apply to that merchant only. */
+export type StripeEnvSettings = StripeSettings & { readonly merchantId?: string | null };
+
+export type StripeAccounts = {
+  settingsFor(merchantId: string): Promise<StripeSettings | null>;
+  clientFor: StripeClientFor;
+};
+
+export function createStripeAccounts(
+  db: Db,
+  options: { env?: StripeEnvSettings | null; client?: StripeClientOptions } = {},
+): StripeAccounts {
+  const clients = new Map<string, Stripe>();
+  const settingsFor = async (merchantId: string): Promise<StripeSettings | null> => {
+    const row = await db
+      .selectFrom('stripe_accounts')
+      .select(['secret_key', 'webhook_secret'])
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
+    if (row) return { secretKey: row.secret_key, webhookSecret: row.webhook_secret };
+    const env = options.env;
+    if (!env || (!env.secretKey && !env.webhookSecret)) return null;
+    if (env.merchantId && env.merchantId !== merchantId) return null;
+    return { secretKey: env.secretKey, webhookSecret: env.webhookSecret };
+  };
+  return {
+    settingsFor,
+    async clientFor(merchantId) {
+      const settings = await settingsFor(merchantId);
+      if (!settings?.secretKey) return null;
+      let client = clients.get(settings.secretKey);
+      if (!client) {
+        client = createStripeClient(settings.secretKey, options.client);
+        clients.set(settings.secretKey, client);
+      }
+      return client;
+    },
+  };
+}
