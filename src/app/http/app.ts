@@ -8,12 +8,13 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
 import { listMigrations } from '../../adapters/db/migrate.ts';
 import { authenticateApiKey } from '../access/api-keys.ts';
 import { authenticateSession, SESSION_COOKIE } from '../access/sessions.ts';
+import { registerApiReference } from './openapi.ts';
 import { registerIdempotency } from './v1/idempotency.ts';
 import { ApiError, type Services, type SitePlugin, type V1Plugin } from './v1/kit.ts';
 
@@ -40,7 +41,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Our ids and cursors never need more; a longer parameter is answered 400, not parsed.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors: (error, _request, reply) =>
+      (reply as FastifyReply)
+        .code(400)
+        .send(
+          new ApiError(
+            'invalid_field',
+            error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+              ? 'a path segment is longer than 200 characters'
+              : 'the URL is malformed (bad percent-encoding)',
+            null,
+          ).body(),
+        ),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
@@ -77,6 +90,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     transform: ({ schema, url }) =>
       url.startsWith('/v1/') ? { schema, url } : { schema: { ...schema, hide: true }, url },
   });
+
+  registerApiReference(app);
 
   const expectedVersions = listMigrations().map((m) => m.version);
 

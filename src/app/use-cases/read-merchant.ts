@@ -1,0 +1,12 @@
+import type { Db } from '../../adapters/db/connect.ts';
+import type { MerchantRow } from '../../adapters/db/schema.ts';
+import { fail, ok, type Result } from '../result.ts';
+
+export async function getMerchant(db: Db, merchantId: string): Promise<Result<MerchantRow>> {
+  const row = await db
+    .selectFrom('merchants')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
+  return row ? ok(row) : fail('not_found', `no merchant ${merchantId}`, 'merchant_id');
+}
