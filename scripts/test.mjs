@@ -76,8 +76,15 @@ if (reachable === true) {
   if (inCi) ok = false;
 }
 
+if (!process.env.STRIPE_TEST_KEY)
+  notRun.push(
+    'Stripe live tests: STRIPE_TEST_KEY is not set (they charge Stripe test mode; the recorded-response tests ran)',
+  );
+
 console.log('\n=== summary ===');
 for (const line of notRun) console.log(`NOT RUN: ${line}`);
-if (inCi && notRun.length > 0) console.log('CI requires every suite: failing.');
+// The live Stripe tests need a secret the CI machine does not have: the one suite CI may go without.
+const missingInCi = notRun.filter((line) => !line.startsWith('Stripe live tests'));
+if (inCi && missingInCi.length > 0) console.log('CI requires every suite: failing.');
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(ok && totals.failed === 0 ? 0 : 1);
