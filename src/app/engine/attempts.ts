@@ -3,6 +3,7 @@
 
 import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import { recordEvent } from '../../adapters/db/events.repo.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
 import type { ChargeResult, PaymentGateway } from '../../adapters/gateways/port.ts';
 import {
@@ -78,12 +79,16 @@ export async function loadAttempt(
     .executeTakeFirstOrThrow();
 }
 
-/** Calls the gateway for a recorded attempt. Runs outside any transaction. */
+/**
+ * Calls the gateway for a recorded attempt. Runs outside any transaction. `authenticated`: the
+ * customer is present and confirmed the payment with their bank (the hosted page).
+ */
 export async function sendAttempt(
   db: Db,
   gateway: PaymentGateway,
   attempt: AttemptRow,
   at: Date,
+  options: { authenticated?: boolean } = {},
 ): Promise<ChargeResult> {
   const pm = attempt.payment_method_id
     ? await db
@@ -107,6 +112,7 @@ export async function sendAttempt(
       amountMinor: attempt.amount_minor,
       currency: attempt.currency,
       at,
+      ...(options.authenticated ? { authenticated: true } : {}),
     });
   } catch (error) {
     // A thrown call is treated like a lost answer: the same key is re-sent later.
@@ -160,6 +166,42 @@ export async function recordAttemptResult(
       return unreachable;
     }
   }
+}
+
+/** The answer on the case timeline: payment_attempt.succeeded, .failed or .unanswered. */
+export async function recordAttemptOutcome(
+  trx: Db,
+  attempt: AttemptRow,
+  outcome: AttemptOutcomeRecord,
+  at: Date,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await recordEvent(trx, {
+    merchantId: attempt.merchant_id,
+    type:
+      outcome.kind === 'succeeded'
+        ? 'payment_attempt.succeeded'
+        : outcome.kind === 'declined'
+          ? 'payment_attempt.failed'
+          : 'payment_attempt.unanswered',
+    occurredAt: at,
+    subscriptionId: attempt.subscription_id,
+    caseId: attempt.case_id,
+    data: {
+      attempt_id: attempt.attempt_id,
+      amount_minor: attempt.amount_minor,
+      currency: attempt.currency,
+      purpose: attempt.purpose,
+      ...extra,
+      ...(outcome.kind === 'declined'
+        ? {
+            raw_code: outcome.rawCode,
+            category: outcome.classification.category,
+            classification: outcome.classification.why,
+          }
+        : {}),
+    },
+  });
 }
 
 /** The raw codes as one string for the timeline: "generic_decline", "05/MAC 03", "R01". */

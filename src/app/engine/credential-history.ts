@@ -1,7 +1,7 @@
 // Card-network rules apply per credential (the card or bank account), across every case and
 // subscription that charges it: gather its attempts and ask the pure rules for a verdict.
 import type { Db } from '../../adapters/db/connect.ts';
-import type { CaseRow } from '../../adapters/db/schema.ts';
+import type { CaseRow, PaymentMethodRow } from '../../adapters/db/schema.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import { evaluateRetry } from '../../domain/network-rules/evaluate-retry.ts';
 import type {
@@ -34,11 +34,32 @@ export async function credentialVerdict(
   if (!row.payment_method_id) return null;
   const pm = await trx
     .selectFrom('payment_methods')
-    .select(['type', 'network', 'fingerprint', 'changed_at'])
+    .select(['merchant_id', 'type', 'network', 'fingerprint', 'changed_at'])
     .where('merchant_id', '=', row.merchant_id)
     .where('payment_method_id', '=', row.payment_method_id)
     .executeTakeFirst();
   if (!pm || pm.type === 'pay_link') return null;
+  return verdictForCredential(trx, pm, row.amount_due_minor, now);
+}
+
+export type Credential = Pick<
+  PaymentMethodRow,
+  'merchant_id' | 'type' | 'network' | 'fingerprint' | 'changed_at'
+>;
+
+/**
+ * The rules' verdict on charging this credential now, from every answered attempt on it. With
+ * `authenticated` (the customer confirmed this payment with their bank), an SCA decline no longer
+ * blocks, though it still counts as an attempt: Visa puts 1A in category 3, "retry only with
+ * corrected data", and the authentication is that (reference/declines.md).
+ */
+export async function verdictForCredential(
+  trx: Db,
+  pm: Credential,
+  amountMinor: number,
+  now: Date,
+  options: { authenticated?: boolean } = {},
+): Promise<RuleVerdict> {
   const attempts = await trx
     .selectFrom('payment_attempts')
     .select([
@@ -51,24 +72,28 @@ export async function credentialVerdict(
       'max_representments',
       'representment_window_days',
     ])
-    .where('merchant_id', '=', row.merchant_id)
+    .where('merchant_id', '=', pm.merchant_id)
     .where('credential', '=', pm.fingerprint)
     .where('status', '!=', 'pending')
     .execute();
-  const history: CredentialAttempt[] = attempts.map((a) => ({
-    at: a.requested_at,
-    outcome: a.status === 'succeeded' ? 'succeeded' : 'declined',
-    amountMinor: a.amount_minor,
-    category: (a.category as DeclineCategory | null) ?? null,
-    visaCategory: (a.visa_category as 1 | 2 | 3 | 4 | null) ?? null,
-    advice: (a.advice as RetryAdvice | null) ?? { kind: 'none' },
-    maxRepresentments: a.max_representments,
-    representmentWindowDays: a.representment_window_days,
-  }));
+  const history: CredentialAttempt[] = attempts.map((a) => {
+    const category = (a.category as DeclineCategory | null) ?? null;
+    const cured = options.authenticated === true && category === 'authentication_required';
+    return {
+      at: a.requested_at,
+      outcome: a.status === 'succeeded' ? 'succeeded' : 'declined',
+      amountMinor: a.amount_minor,
+      category: cured ? null : category,
+      visaCategory: cured ? null : ((a.visa_category as 1 | 2 | 3 | 4 | null) ?? null),
+      advice: (a.advice as RetryAdvice | null) ?? { kind: 'none' },
+      maxRepresentments: a.max_representments,
+      representmentWindowDays: a.representment_window_days,
+    };
+  });
   return evaluateRetry({
     credential: { network: networkOf(pm.type, pm.network), methodChangedAt: pm.changed_at },
     history,
-    amountMinor: row.amount_due_minor,
+    amountMinor,
     now,
   });
 }

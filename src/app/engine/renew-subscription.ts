@@ -11,6 +11,7 @@ import { newId } from '../ids.ts';
 import { insertAttempt, loadAttempt, recordAttemptResult, sendAttempt } from './attempts.ts';
 import { caseData, openOrContinueCase, saveCase, strategyOf } from './cases.ts';
 import { sendHardDeclineMessage } from './hard-decline-message.ts';
+import { lockSubscription as lockSubscriptionRow } from './lock-case.ts';
 import { applySubscriptionEvent } from './subscription-state.ts';
 
 export type RenewalReport = 'renewed' | 'failed' | 'accrued' | 'ended' | 'unanswered' | 'skipped';
@@ -24,13 +25,7 @@ async function lockSubscription(
   subscriptionId: string,
   workerId: string,
 ): Promise<Locked | null> {
-  const sub = await trx
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('subscription_id', '=', subscriptionId)
-    .forUpdate()
-    .executeTakeFirst();
+  const sub = await lockSubscriptionRow(trx, merchantId, subscriptionId);
   if (!sub || sub.lease_owner !== workerId) return null;
   const merchant = await trx
     .selectFrom('merchants')

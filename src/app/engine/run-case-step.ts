@@ -17,12 +17,14 @@ import {
   type AttemptOutcomeRecord,
   insertAttempt,
   loadAttempt,
+  recordAttemptOutcome,
   recordAttemptResult,
   sendAttempt,
 } from './attempts.ts';
 import { caseData, finalizeCase, recoverCase, saveCase, strategyOf } from './cases.ts';
 import { credentialVerdict } from './credential-history.ts';
 import { sendHardDeclineMessage } from './hard-decline-message.ts';
+import { lockSubscriptionAndCase, releaseLease } from './lock-case.ts';
 
 const PURPOSE = { step: 'retry', renewal: 'renewal_retry', quick: 'quick_retry' } as const;
 
@@ -59,44 +61,14 @@ async function lockCase(
   caseId: string,
   workerId: string,
 ): Promise<Locked | null> {
-  // Lock order everywhere: subscription, then its case (renewals lock in the same order).
-  const target = await trx
-    .selectFrom('dunning_cases')
-    .select('subscription_id')
-    .where('merchant_id', '=', merchantId)
-    .where('case_id', '=', caseId)
-    .executeTakeFirst();
-  if (!target) return null;
-  const sub = await trx
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('subscription_id', '=', target.subscription_id)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  const row = await trx
-    .selectFrom('dunning_cases')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('case_id', '=', caseId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row || row.lease_owner !== workerId) return null;
+  const locked = await lockSubscriptionAndCase(trx, merchantId, caseId);
+  if (!locked || locked.row.lease_owner !== workerId) return null;
   const merchant = await trx
     .selectFrom('merchants')
     .select('test_clock_at')
     .where('merchant_id', '=', merchantId)
     .executeTakeFirstOrThrow();
-  return { row, sub, now: merchantNow(merchant, deps.clock) };
-}
-
-async function releaseLease(trx: Db, row: CaseRow): Promise<void> {
-  await trx
-    .updateTable('dunning_cases')
-    .set({ lease_owner: null, lease_until: null })
-    .where('merchant_id', '=', row.merchant_id)
-    .where('case_id', '=', row.case_id)
-    .execute();
+  return { row: locked.row, sub: locked.sub, now: merchantNow(merchant, deps.clock) };
 }
 
 export async function runCaseStep(
@@ -270,32 +242,7 @@ async function applyAttemptOutcome(
     now,
   );
 
-  await recordEvent(trx, {
-    merchantId: row.merchant_id,
-    type:
-      outcome.kind === 'succeeded'
-        ? 'payment_attempt.succeeded'
-        : outcome.kind === 'declined'
-          ? 'payment_attempt.failed'
-          : 'payment_attempt.unanswered',
-    occurredAt: now,
-    subscriptionId: row.subscription_id,
-    caseId: row.case_id,
-    data: {
-      attempt_id: attempt.attempt_id,
-      amount_minor: attempt.amount_minor,
-      currency: attempt.currency,
-      purpose: attempt.purpose,
-      ...(outcome.kind === 'declined'
-        ? {
-            raw_code: outcome.rawCode,
-            category: outcome.classification.category,
-            classification: outcome.classification.why,
-          }
-        : {}),
-      why: update.why,
-    },
-  });
+  await recordAttemptOutcome(trx, attempt, outcome, now, { why: update.why });
 
   if (outcome.kind === 'succeeded') {
     await recoverCase(trx, row, sub, now, attempt.purpose, attempt.amount_minor);

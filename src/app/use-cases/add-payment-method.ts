@@ -101,23 +101,35 @@ export async function addPaymentMethod(
 ): Promise<Result<{ paymentMethodId: string }>> {
   if (!PAYMENT_METHOD_TYPES.includes(input.type))
     return fail('invalid_field', `type must be one of ${PAYMENT_METHOD_TYPES.join(', ')}`, 'type');
+  return storePaymentMethod(deps, input, () => methodDetails(input.type, input, input.customerId));
+}
+
+/**
+ * Stores a method for one of the merchant's customers. An unknown customer is reported first;
+ * `detailsOf` is asked only once the customer is found.
+ */
+export async function storePaymentMethod(
+  deps: Pick<Deps, 'db'>,
+  owner: { merchantId: string; customerId: string; type: PaymentMethodType },
+  detailsOf: () => Result<MethodDetails>,
+): Promise<Result<{ paymentMethodId: string }>> {
   const customer = await deps.db
     .selectFrom('customers')
     .select('customer_id')
-    .where('merchant_id', '=', input.merchantId)
-    .where('customer_id', '=', input.customerId)
+    .where('merchant_id', '=', owner.merchantId)
+    .where('customer_id', '=', owner.customerId)
     .executeTakeFirst();
-  if (!customer) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
-  const details = methodDetails(input.type, input, input.customerId);
+  if (!customer) return fail('not_found', `no customer ${owner.customerId}`, 'customer_id');
+  const details = detailsOf();
   if (!details.ok) return details;
   const paymentMethodId = newId('pm');
   await deps.db
     .insertInto('payment_methods')
     .values({
-      merchant_id: input.merchantId,
+      merchant_id: owner.merchantId,
       payment_method_id: paymentMethodId,
-      customer_id: input.customerId,
-      type: input.type,
+      customer_id: owner.customerId,
+      type: owner.type,
       changed_at: null,
       ...details.value,
     })

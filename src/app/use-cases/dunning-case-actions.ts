@@ -11,6 +11,7 @@ import type { Deps } from '../deps.ts';
 import { insertAttempt } from '../engine/attempts.ts';
 import { caseData, recoverCase, stopCase } from '../engine/cases.ts';
 import { credentialVerdict } from '../engine/credential-history.ts';
+import { lockSubscriptionAndCase } from '../engine/lock-case.ts';
 import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { runCaseStep } from '../engine/run-case-step.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -24,28 +25,9 @@ const RETRY_LEASE = '5 minutes';
 
 /** Locks an open case that no worker is handling, or says why it cannot be acted on. */
 async function lockOpenCase(trx: Db, deps: Deps, t: CaseTarget): Promise<Result<Locked>> {
-  const target = await trx
-    .selectFrom('dunning_cases')
-    .select('subscription_id')
-    .where('merchant_id', '=', t.merchantId)
-    .where('case_id', '=', t.caseId)
-    .executeTakeFirst();
-  if (!target) return fail('not_found', `no dunning case ${t.caseId}`, 'id');
-  const sub = await trx
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', t.merchantId)
-    .where('subscription_id', '=', target.subscription_id)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  const row = await trx
-    .selectFrom('dunning_cases')
-    .selectAll()
-    .select(sql<boolean>`coalesce(lease_until > now(), false)`.as('leased'))
-    .where('merchant_id', '=', t.merchantId)
-    .where('case_id', '=', t.caseId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  const locked = await lockSubscriptionAndCase(trx, t.merchantId, t.caseId);
+  if (!locked) return fail('not_found', `no dunning case ${t.caseId}`, 'id');
+  const { sub, row, leased } = locked;
   if (row.status !== 'open')
     return fail('invalid_state', `the case is ${row.status}: nothing more can be done`, 'id');
   if (row.pending_attempt_id)
@@ -54,10 +36,9 @@ async function lockOpenCase(trx: Db, deps: Deps, t: CaseTarget): Promise<Result<
       'a charge of this case is in flight; try again once it has an answer',
       'id',
     );
-  if (row.leased)
+  if (leased)
     return fail('invalid_state', 'the case is being processed right now; try again shortly', 'id');
-  const { leased: _, ...caseRow } = row;
-  return ok({ sub, row: caseRow, now: await nowForMerchant(trx, deps.clock, t.merchantId) });
+  return ok({ sub, row, now: await nowForMerchant(trx, deps.clock, t.merchantId) });
 }
 
 export type RetryOutcome = {

@@ -13,9 +13,8 @@ import {
 } from '../../adapters/gateways/test-gateway/cards.ts';
 import { PAYMENT_METHOD_TYPES, type PaymentMethodType } from '../../domain/strategy/strategy.ts';
 import type { Deps } from '../deps.ts';
-import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
-import { addPaymentMethod } from './add-payment-method.ts';
+import { addPaymentMethod, type MethodDetails, storePaymentMethod } from './add-payment-method.ts';
 
 export const METHOD_GATEWAYS = ['test', 'stripe'] as const;
 export type MethodGateway = (typeof METHOD_GATEWAYS)[number];
@@ -160,38 +159,10 @@ function networkOfBrand(brand: string | undefined): string | null {
   return b === 'visa' || b === 'mastercard' ? b : null;
 }
 
-async function insertMethod(
+function insertMethod(
   deps: Pick<Deps, 'db'>,
   input: RegisterPaymentMethodInput,
-  details: {
-    gateway: string;
-    gateway_token: string;
-    brand: string | null;
-    network: string | null;
-    fingerprint: string;
-    last4: string | null;
-    exp_month: number | null;
-    exp_year: number | null;
-  },
+  details: MethodDetails,
 ): Promise<Result<{ paymentMethodId: string }>> {
-  const customer = await deps.db
-    .selectFrom('customers')
-    .select('customer_id')
-    .where('merchant_id', '=', input.merchantId)
-    .where('customer_id', '=', input.customerId)
-    .executeTakeFirst();
-  if (!customer) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
-  const paymentMethodId = newId('pm');
-  await deps.db
-    .insertInto('payment_methods')
-    .values({
-      merchant_id: input.merchantId,
-      payment_method_id: paymentMethodId,
-      customer_id: input.customerId,
-      type: input.type,
-      changed_at: null,
-      ...details,
-    })
-    .execute();
-  return ok({ paymentMethodId });
+  return storePaymentMethod(deps, input, () => ok(details));
 }

@@ -17,6 +17,7 @@ import type { Deps } from '../deps.ts';
 import { insertAttempt, recordAttemptResult } from '../engine/attempts.ts';
 import { openOrContinueCase } from '../engine/cases.ts';
 import { sendHardDeclineMessage } from '../engine/hard-decline-message.ts';
+import { lockSubscription } from '../engine/lock-case.ts';
 import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { scopeOf } from '../engine/renew-subscription.ts';
 import { newId } from '../ids.ts';
@@ -81,13 +82,7 @@ export async function reportPaymentFailure(
     const earlier = await findReported(trx, input);
     if (earlier) return earlier;
     // Lock order everywhere: the subscription first, then its case.
-    const sub = await trx
-      .selectFrom('subscriptions')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('subscription_id', '=', input.subscriptionId)
-      .forUpdate()
-      .executeTakeFirst();
+    const sub = await lockSubscription(trx, input.merchantId, input.subscriptionId);
     if (!sub)
       return fail('not_found', `no subscription ${input.subscriptionId}`, 'subscription_id');
     // A concurrent report of the same charge waited on the lock above: it sees the first one now.

@@ -9,6 +9,7 @@ import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
 import { markOutstandingChargesPaid, recoverCase, stopCase } from '../engine/cases.ts';
 import { chargeNow } from '../engine/charge-now.ts';
+import { lockSubscription } from '../engine/lock-case.ts';
 import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { applySubscriptionEvent } from '../engine/subscription-state.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -16,13 +17,7 @@ import { fail, ok, type Result } from '../result.ts';
 type Target = { merchantId: string; subscriptionId: string };
 
 async function lockSub(trx: Db, t: Target): Promise<SubscriptionRow | undefined> {
-  return trx
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', t.merchantId)
-    .where('subscription_id', '=', t.subscriptionId)
-    .forUpdate()
-    .executeTakeFirst();
+  return lockSubscription(trx, t.merchantId, t.subscriptionId);
 }
 
 async function openCaseOf(trx: Db, sub: SubscriptionRow) {

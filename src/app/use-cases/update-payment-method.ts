@@ -6,6 +6,7 @@ import { recordEvent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow } from '../../adapters/db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { caseData, saveCase, strategyOf } from '../engine/cases.ts';
+import { lockSubscription } from '../engine/lock-case.ts';
 import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { methodDetails, type TestCardInput } from './add-payment-method.ts';
@@ -95,13 +96,7 @@ export async function replaceSubscriptionPaymentMethod(
   input: { merchantId: string; subscriptionId: string; paymentMethodId: string },
 ): Promise<Result<{ caseRetried: boolean }>> {
   return deps.db.transaction().execute(async (trx) => {
-    const sub = await trx
-      .selectFrom('subscriptions')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('subscription_id', '=', input.subscriptionId)
-      .forUpdate()
-      .executeTakeFirst();
+    const sub = await lockSubscription(trx, input.merchantId, input.subscriptionId);
     if (!sub)
       return fail('not_found', `no subscription ${input.subscriptionId}`, 'subscription_id');
     const pm = await trx

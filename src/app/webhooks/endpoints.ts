@@ -39,6 +39,20 @@ function checkDescription(description: string): Checked<string> {
   return { ok: true, value: description };
 }
 
+/** Locks an endpoint for the rest of the transaction; undefined when the merchant has no such one. */
+async function lockEndpoint(
+  trx: Db,
+  target: { merchantId: string; endpointId: string },
+): Promise<WebhookEndpointRow | undefined> {
+  return trx
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('merchant_id', '=', target.merchantId)
+    .where('endpoint_id', '=', target.endpointId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
 async function merchantMode(db: Db, merchantId: string): Promise<'test' | 'live' | null> {
   const m = await db
     .selectFrom('merchants')
@@ -192,13 +206,7 @@ export async function updateWebhookEndpoint(
     if (!checked.ok) return checked;
   }
   return deps.db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('endpoint_id', '=', input.endpointId)
-      .forUpdate()
-      .executeTakeFirst();
+    const existing = await lockEndpoint(trx, input);
     if (!existing) return fail('not_found', `no webhook endpoint ${input.endpointId}`, 'id');
     const now = deps.clock.now();
     const changed: string[] = [];
@@ -295,13 +303,7 @@ export async function rotateWebhookEndpointSecret(
   input: { merchantId: string; endpointId: string },
 ): Promise<Result<EndpointWithSecret>> {
   return deps.db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('endpoint_id', '=', input.endpointId)
-      .forUpdate()
-      .executeTakeFirst();
+    const existing = await lockEndpoint(trx, input);
     if (!existing) return fail('not_found', `no webhook endpoint ${input.endpointId}`, 'id');
     const now = deps.clock.now();
     const secret = newSigningSecret();

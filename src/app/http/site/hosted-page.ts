@@ -15,15 +15,14 @@ import {
 import { brandName, cardExpiry } from '../../../domain/messages/wording.ts';
 import { newId } from '../../ids.ts';
 import type { UseCaseError } from '../../result.ts';
+import { type PayOutcome, payFromUpdateLink } from '../../use-cases/pay-from-update-link.ts';
+import type { NewMethod } from '../../use-cases/update-link-method.ts';
 import {
   type HostedView,
   type MaskedMethod,
-  type NewMethod,
   openUpdateLink,
-  type PayOutcome,
-  payFromUpdateLink,
   type Rejection,
-} from '../../use-cases/pay-from-update-link.ts';
+} from '../../use-cases/update-link-view.ts';
 import type { Services, SitePlugin } from '../v1/kit.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../../../web/hosted/', import.meta.url));

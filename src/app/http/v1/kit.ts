@@ -118,6 +118,23 @@ export const listQuerySchema = {
 
 export type ListQuery = { limit: number; starting_after?: string };
 
+/** The query string schema of a list: `limit`, `starting_after` and the list's own filters. */
+export function listQuery(filters: Record<string, object> = {}) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...listQuerySchema, ...filters },
+  } as const;
+}
+
+/** `limit` and `starting_after` as the list use cases take them. */
+export function pageRequest(q: ListQuery): { limit: number; startingAfter?: string } {
+  return {
+    limit: q.limit,
+    ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
+  };
+}
+
 export type Page<T> = {
   object: 'list';
   data: T[];

@@ -5,8 +5,9 @@ import { updateCustomer } from '../../../use-cases/update-customer.ts';
 import {
   errorResponses,
   type ListQuery,
-  listQuerySchema,
+  listQuery,
   pageOf,
+  pageRequest,
   pageSchema,
   sendResult,
   type V1Plugin,
@@ -72,18 +73,15 @@ const plugin: V1Plugin = async (app, { services }) => {
       schema: {
         tags: TAGS,
         summary: 'List customers, newest first',
-        querystring: { type: 'object', additionalProperties: false, properties: listQuerySchema },
+        querystring: listQuery(),
         response: { 200: pageSchema(customerSchema), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { limit, starting_after } = request.query;
-      const rows = await listCustomers(services.db, request.caller.merchantId, {
-        limit,
-        ...(starting_after !== undefined ? { startingAfter: starting_after } : {}),
-      });
+      const q = request.query;
+      const rows = await listCustomers(services.db, request.caller.merchantId, pageRequest(q));
       return sendResult(reply, rows, (r) =>
-        pageOf(r, limit, (c) => c.customer_id, presentCustomer),
+        pageOf(r, q.limit, (c) => c.customer_id, presentCustomer),
       );
     },
   );

@@ -22,8 +22,9 @@ import {
   type Caller,
   errorResponses,
   type ListQuery,
-  listQuerySchema,
+  listQuery,
   pageOf,
+  pageRequest,
   pageSchema,
   type Services,
   sendResult,
@@ -88,22 +89,17 @@ const plugin: V1Plugin = async (app, { services }) => {
         description:
           'Filters combine. `category` is the category of the case’s latest decline; amounts ' +
           'compare with `amount_due_in_cents`; `opened_after` / `opened_before` select by age.',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...listQuerySchema,
-            status: { type: 'string', enum: CASE_STATUSES },
-            category: { type: 'string', enum: DECLINE_CATEGORIES },
-            strategy_id: id,
-            subscription_id: id,
-            currency: { type: 'string', pattern: '^[A-Z]{3}$' },
-            min_amount_in_cents: amount,
-            max_amount_in_cents: amount,
-            opened_after: { type: 'string', format: 'date-time', description: 'Inclusive.' },
-            opened_before: { type: 'string', format: 'date-time', description: 'Exclusive.' },
-          },
-        },
+        querystring: listQuery({
+          status: { type: 'string', enum: CASE_STATUSES },
+          category: { type: 'string', enum: DECLINE_CATEGORIES },
+          strategy_id: id,
+          subscription_id: id,
+          currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+          min_amount_in_cents: amount,
+          max_amount_in_cents: amount,
+          opened_after: { type: 'string', format: 'date-time', description: 'Inclusive.' },
+          opened_before: { type: 'string', format: 'date-time', description: 'Exclusive.' },
+        }),
         response: { 200: pageSchema(caseSchema), ...errorResponses },
       },
     },
@@ -123,10 +119,7 @@ const plugin: V1Plugin = async (app, { services }) => {
           ...(q.opened_after !== undefined ? { openedAfter: new Date(q.opened_after) } : {}),
           ...(q.opened_before !== undefined ? { openedBefore: new Date(q.opened_before) } : {}),
         },
-        {
-          limit: q.limit,
-          ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
-        },
+        pageRequest(q),
       );
       return sendResult(reply, rows, (r) =>
         pageOf(r, q.limit, (c: CaseListRow) => c.case_id, presentCase),

@@ -3,8 +3,9 @@ import { listEvents } from '../../../use-cases/read-events.ts';
 import {
   errorResponses,
   type ListQuery,
-  listQuerySchema,
+  listQuery,
   pageOf,
+  pageRequest,
   pageSchema,
   sendResult,
   type V1Plugin,
@@ -23,16 +24,7 @@ const plugin: V1Plugin = async (app, { services }) => {
         description:
           '`starting_after` is the id of the last event of the previous page. `type` is one ' +
           'type (`subscription.past_due`) or a family (`subscription.*`).',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...listQuerySchema,
-            type: text(100),
-            subscription_id: idField,
-            case_id: idField,
-          },
-        },
+        querystring: listQuery({ type: text(100), subscription_id: idField, case_id: idField }),
         response: { 200: pageSchema(eventSchema), ...errorResponses },
       },
     },
@@ -46,10 +38,7 @@ const plugin: V1Plugin = async (app, { services }) => {
           ...(q.subscription_id !== undefined ? { subscriptionId: q.subscription_id } : {}),
           ...(q.case_id !== undefined ? { caseId: q.case_id } : {}),
         },
-        {
-          limit: q.limit,
-          ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
-        },
+        pageRequest(q),
       );
       return sendResult(reply, rows, (r) =>
         pageOf(r, q.limit, (e) => eventIdOf(e.event_id), presentEvent),

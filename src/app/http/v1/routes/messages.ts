@@ -20,8 +20,9 @@ import {
   ApiError,
   errorResponses,
   type ListQuery,
-  listQuerySchema,
+  listQuery,
   pageOf,
+  pageRequest,
   pageSchema,
   sendResult,
   type V1Plugin,
@@ -333,17 +334,12 @@ const plugin: V1Plugin = async (app, { services }) => {
         summary: 'List messages, newest first',
         description:
           'Filter by case, customer, status or channel. Bodies are left out of lists: GET /v1/messages/{id} has them.',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...listQuerySchema,
-            case_id: { type: 'string', minLength: 1, maxLength: 100 },
-            customer_id: { type: 'string', minLength: 1, maxLength: 100 },
-            status: { type: 'string', enum: [...MESSAGE_STATUSES] },
-            channel: { type: 'string', enum: [...CHANNEL_KINDS] },
-          },
-        },
+        querystring: listQuery({
+          case_id: { type: 'string', minLength: 1, maxLength: 100 },
+          customer_id: { type: 'string', minLength: 1, maxLength: 100 },
+          status: { type: 'string', enum: [...MESSAGE_STATUSES] },
+          channel: { type: 'string', enum: [...CHANNEL_KINDS] },
+        }),
         response: { 200: pageSchema(messageSchema), ...errorResponses },
       },
     },
@@ -351,8 +347,7 @@ const plugin: V1Plugin = async (app, { services }) => {
       const q = request.query;
       const rows = await listMessages(services.db, {
         merchantId: request.caller.merchantId,
-        limit: q.limit,
-        ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
+        ...pageRequest(q),
         ...(q.case_id ? { caseId: q.case_id } : {}),
         ...(q.customer_id ? { customerId: q.customer_id } : {}),
         ...(q.status ? { status: q.status } : {}),

@@ -15,8 +15,9 @@ import {
   ApiError,
   errorResponses,
   type ListQuery,
-  listQuerySchema,
+  listQuery,
   pageOf,
+  pageRequest,
   pageSchema,
   sendResult,
   type V1Plugin,
@@ -125,20 +126,20 @@ const plugin: V1Plugin = async (app, { services }) => {
         tags: TAGS,
         summary: 'List a customer’s payment methods, newest first',
         params: idParams,
-        querystring: { type: 'object', additionalProperties: false, properties: listQuerySchema },
+        querystring: listQuery(),
         response: { 200: pageSchema(paymentMethodSchema), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { limit, starting_after } = request.query;
+      const q = request.query;
       const rows = await listPaymentMethods(
         services.db,
         request.caller.merchantId,
         request.params.id,
-        { limit, ...(starting_after !== undefined ? { startingAfter: starting_after } : {}) },
+        pageRequest(q),
       );
       return sendResult(reply, rows, (r) =>
-        pageOf(r, limit, (m) => m.payment_method_id, presentPaymentMethod),
+        pageOf(r, q.limit, (m) => m.payment_method_id, presentPaymentMethod),
       );
     },
   );

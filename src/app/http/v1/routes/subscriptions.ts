@@ -23,8 +23,9 @@ import {
   callerNow,
   errorResponses,
   type ListQuery,
-  listQuerySchema,
+  listQuery,
   pageOf,
+  pageRequest,
   pageSchema,
   type Services,
   sendResult,
@@ -184,20 +185,16 @@ const plugin: V1Plugin = async (app, { services }) => {
       schema: {
         tags: TAGS,
         summary: 'List subscriptions, newest first',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...listQuerySchema,
-            state: { type: 'string', enum: SUBSCRIPTION_STATES },
-            customer_id: id,
-          },
-        },
+        querystring: listQuery({
+          state: { type: 'string', enum: SUBSCRIPTION_STATES },
+          customer_id: id,
+        }),
         response: { 200: pageSchema(subscriptionSchema), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { limit, starting_after, state, customer_id } = request.query;
+      const q = request.query;
+      const { limit, state, customer_id } = q;
       const rows = await listSubscriptions(
         services.db,
         request.caller.merchantId,
@@ -205,7 +202,7 @@ const plugin: V1Plugin = async (app, { services }) => {
           ...(state !== undefined ? { state } : {}),
           ...(customer_id !== undefined ? { customerId: customer_id } : {}),
         },
-        { limit, ...(starting_after !== undefined ? { startingAfter: starting_after } : {}) },
+        pageRequest(q),
       );
       const now = await callerNow(services, request.caller);
       return sendResult(reply, rows, (r) =>

@@ -27,8 +27,10 @@ import {
 import {
   errorResponses,
   type ListQuery,
+  listQuery,
   listQuerySchema,
   pageOf,
+  pageRequest,
   pageSchema,
   sendResult,
   type V1Plugin,
@@ -68,10 +70,7 @@ const description = {
   pattern: NO_NUL,
 } as const;
 
-const listQuery = {
-  ...listQuerySchema,
-  starting_after: { ...listQuerySchema.starting_after, pattern: NO_NUL },
-} as const;
+const startingAfter = { ...listQuerySchema.starting_after, pattern: NO_NUL } as const;
 
 /** An action that takes no field may be sent with no body at all, or with `{}`. */
 const emptyBody = {
@@ -120,18 +119,19 @@ const plugin: V1Plugin = async (app, { services }) => {
       schema: {
         tags: TAGS,
         summary: 'List webhook endpoints, newest first',
-        querystring: { type: 'object', additionalProperties: false, properties: listQuery },
+        querystring: listQuery({ starting_after: startingAfter }),
         response: { 200: pageSchema(endpointSchema), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { limit, starting_after } = request.query;
-      const result = await listWebhookEndpoints(services.db, request.caller.merchantId, {
-        limit,
-        ...(starting_after !== undefined ? { startingAfter: starting_after } : {}),
-      });
+      const q = request.query;
+      const result = await listWebhookEndpoints(
+        services.db,
+        request.caller.merchantId,
+        pageRequest(q),
+      );
       return sendResult(reply, result, (rows) =>
-        pageOf(rows, limit, (r) => r.endpoint_id, presentEndpoint),
+        pageOf(rows, q.limit, (r) => r.endpoint_id, presentEndpoint),
       );
     },
   );
@@ -291,28 +291,23 @@ const plugin: V1Plugin = async (app, { services }) => {
         tags: TAGS,
         summary: 'The endpoint’s deliveries, newest first, each with its attempts',
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...listQuery,
-            status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
-          },
-        },
+        querystring: listQuery({
+          starting_after: startingAfter,
+          status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+        }),
         response: { 200: pageSchema(deliverySchema), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { limit, starting_after, status } = request.query;
+      const q = request.query;
       const result = await listWebhookDeliveries(services.db, {
         merchantId: request.caller.merchantId,
         endpointId: request.params.id,
-        limit,
-        ...(status !== undefined ? { status } : {}),
-        ...(starting_after !== undefined ? { startingAfter: starting_after } : {}),
+        ...pageRequest(q),
+        ...(q.status !== undefined ? { status: q.status } : {}),
       });
       return sendResult(reply, result, (rows) =>
-        pageOf(rows, limit, (r) => r.delivery_id, presentDelivery),
+        pageOf(rows, q.limit, (r) => r.delivery_id, presentDelivery),
       );
     },
   );
