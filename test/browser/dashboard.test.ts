@@ -1,7 +1,6 @@
 // The operator dashboard in headless Chromium, against the app serving a test merchant whose test
 // clock has run five weeks of dunning: what an operator reads on each page must be what the API
 // says, and what they do there must change what the API says.
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -274,8 +273,6 @@ describe('overview', () => {
       ]);
     }
     await screenshot(page, 'dashboard-overview');
-    mkdirSync('docs', { recursive: true });
-    copyFileSync('test-output/screenshots/dashboard-overview.png', 'docs/dashboard.png');
   });
 
   it('charts a chosen period by week with the same buckets as the API', async () => {

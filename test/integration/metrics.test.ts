@@ -201,9 +201,15 @@ describe('recovery metrics over the period', () => {
     expect(m.subscriptionsEnded).toBe(2);
   });
 
-  it('gives involuntary churn: ended by dunning over live at the start; voluntary cancels do not count', async () => {
+  it('gives involuntary churn: ended by dunning over live at the start plus started in the period; voluntary cancels do not count', async () => {
     const m = await metrics(FROM, TO, 'day');
-    expect(m.churn).toEqual({ subscriptionsLiveAtStart: 10, subscriptionsEnded: 2, rate: 0.2 });
+    // H4 starts on Mar 9: it could have ended in the period, so it is in the denominator.
+    expect(m.churn).toEqual({
+      subscriptionsLiveAtStart: 10,
+      subscriptionsStarted: 1,
+      subscriptionsEnded: 2,
+      rate: 0.1818,
+    });
   });
 
   it('reports the open cases and the amount at risk now', async () => {
@@ -377,7 +383,8 @@ describe('time series', () => {
         ],
         live: 9,
         ended: 1,
-        churn: 0.1111,
+        // Over 9 live at the week's start and H4, which started in it.
+        churn: 0.1,
       },
     ]);
   });
@@ -385,7 +392,12 @@ describe('time series', () => {
   it('reads a later sub-period on its own: only what happened in it', async () => {
     const m = await metrics(at('2026-03-09T00:00:00Z'), TO, 'week');
     expect(m.cases.opened).toBe(1);
-    expect(m.churn).toEqual({ subscriptionsLiveAtStart: 9, subscriptionsEnded: 1, rate: 0.1111 });
+    expect(m.churn).toEqual({
+      subscriptionsLiveAtStart: 9,
+      subscriptionsStarted: 1,
+      subscriptionsEnded: 1,
+      rate: 0.1,
+    });
   });
 });
 

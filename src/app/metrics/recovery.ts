@@ -54,6 +54,7 @@ export type SeriesPoint = Figures & {
   start: Date;
   end: Date;
   subscriptionsLiveAtStart: number;
+  subscriptionsStarted: number;
   churnRate: number | null;
 };
 
@@ -64,7 +65,12 @@ export type RecoveryMetrics = Figures & {
   to: Date;
   granularity: Granularity;
   asOf: Date;
-  churn: { subscriptionsLiveAtStart: number; subscriptionsEnded: number; rate: number | null };
+  churn: {
+    subscriptionsLiveAtStart: number;
+    subscriptionsStarted: number;
+    subscriptionsEnded: number;
+    rate: number | null;
+  };
   atRisk: { openCases: number; currencies: { currency: string; amountMinor: number }[] };
   series: SeriesPoint[];
   breakdowns: {
@@ -130,7 +136,7 @@ export async function recoveryMetrics(
     );
 
   const buckets = bucketsOf(from, to, granularity);
-  const [cohort, outcomes, liveAtStarts, atRisk, strategyNames] = await Promise.all([
+  const [cohort, outcomes, exposure, atRisk, strategyNames] = await Promise.all([
     cohortCases(db, merchantId, from, to),
     dunningOutcomes(db, merchantId, from, to),
     liveSubscriptionsAt(db, merchantId, buckets),
@@ -171,7 +177,11 @@ export async function recoveryMetrics(
       .map(([key, t]) => ({ key, label: label(key), ...t.figures() }))
       .sort((a, b) => b.cases.opened - a.cases.opened || a.key.localeCompare(b.key));
   const totals = total.figures();
+  const liveAtStarts = exposure.liveAtStart;
   const liveAtStart = liveAtStarts[0] ?? 0;
+  // Subscriptions that started during a window can end in it: they count in its denominator too,
+  // so a growing customer base never shows more churned than there were subscriptions.
+  const startedDuring = exposure.startedIn.reduce((a, b) => a + b, 0);
   return ok({
     from,
     to,
@@ -180,19 +190,22 @@ export async function recoveryMetrics(
     ...totals,
     churn: {
       subscriptionsLiveAtStart: liveAtStart,
+      subscriptionsStarted: startedDuring,
       subscriptionsEnded: totals.subscriptionsEnded,
-      rate: rate(totals.subscriptionsEnded, liveAtStart),
+      rate: rate(totals.subscriptionsEnded, liveAtStart + startedDuring),
     },
     atRisk,
     series: buckets.map((b, i) => {
       const figures = series[i]!.figures();
       const live = liveAtStarts[i] ?? 0;
+      const startedIn = exposure.startedIn[i] ?? 0;
       return {
         start: b.start,
         end: b.end,
         ...figures,
         subscriptionsLiveAtStart: live,
-        churnRate: rate(figures.subscriptionsEnded, live),
+        subscriptionsStarted: startedIn,
+        churnRate: rate(figures.subscriptionsEnded, live + startedIn),
       };
     }),
     breakdowns: {
@@ -367,10 +380,10 @@ async function liveSubscriptionsAt(
   db: Db,
   merchantId: string,
   buckets: Bucket[],
-): Promise<number[]> {
+): Promise<{ liveAtStart: number[]; startedIn: number[] }> {
   const first = buckets[0];
   const last = buckets[buckets.length - 1];
-  if (!first || !last) return [];
+  if (!first || !last) return { liveAtStart: [], startedIn: [] };
   const from = first.start;
   const to = last.end;
   const [subs, changes] = await Promise.all([
@@ -429,6 +442,7 @@ async function liveSubscriptionsAt(
   items.sort((a, b) => a.at - b.at || (a.kind === b.kind ? 0 : a.kind === 'start' ? -1 : 1));
 
   const counts: number[] = [];
+  const startedIn: number[] = [];
   let next = 0;
   for (const b of buckets) {
     for (; next < items.length && items[next]!.at < b.start.getTime(); next++) {
@@ -444,8 +458,12 @@ async function liveSubscriptionsAt(
         live += (LIVE_STATES.has(item.to) ? 1 : 0) - (LIVE_STATES.has(before) ? 1 : 0);
     }
     counts.push(live);
+    startedIn.push(
+      items.filter((i) => i.kind === 'start' && i.at >= b.start.getTime() && i.at < b.end.getTime())
+        .length,
+    );
   }
-  return counts;
+  return { liveAtStart: counts, startedIn };
 }
 
 async function openCasesNow(db: Db, merchantId: string): Promise<RecoveryMetrics['atRisk']> {

@@ -310,7 +310,7 @@ function kpis(m, order) {
       'churn_rate',
       'Involuntary churn rate',
       percent(m.churn.rate),
-      `${count(m.churn.subscriptions_ended)} of ${count(m.churn.subscriptions_live_at_start)} live subscriptions ended by dunning`,
+      `${count(m.churn.subscriptions_ended)} of ${count(m.churn.subscriptions_live_at_start + m.churn.subscriptions_started)} subscriptions of the period ended by dunning`,
     ],
     [
       'mrr_saved',

@@ -73,6 +73,7 @@ export const metricsSchema = obj('Recovery KPIs of the period (docs/metrics.md).
   ...figuresProperties,
   churn: obj('Involuntary churn over the period.', {
     subscriptions_live_at_start: int,
+    subscriptions_started: int,
     subscriptions_ended: int,
     rate,
   }),
@@ -93,6 +94,7 @@ export const metricsSchema = obj('Recovery KPIs of the period (docs/metrics.md).
       end: time,
       ...figuresProperties,
       subscriptions_live_at_start: int,
+      subscriptions_started: int,
       churn_rate: rate,
     }),
   },
@@ -132,6 +134,7 @@ export function presentMetrics(m: RecoveryMetrics) {
     ...presentFigures(m),
     churn: {
       subscriptions_live_at_start: m.churn.subscriptionsLiveAtStart,
+      subscriptions_started: m.churn.subscriptionsStarted,
       subscriptions_ended: m.churn.subscriptionsEnded,
       rate: m.churn.rate,
     },
@@ -147,6 +150,7 @@ export function presentMetrics(m: RecoveryMetrics) {
       end: p.end.toISOString(),
       ...presentFigures(p),
       subscriptions_live_at_start: p.subscriptionsLiveAtStart,
+      subscriptions_started: p.subscriptionsStarted,
       churn_rate: p.churnRate,
     })),
     breakdowns: {
