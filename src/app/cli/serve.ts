@@ -74,7 +74,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         '. Ctrl-C stops it.\n',
     );
     stdout.write(
-      `Dashboard: ${config.publicUrl}/dashboard` +
+      `Dashboard: ${config.publicUrl}/dashboard/` +
         (options.demo
           ? ` (sign in as ${DEMO_OPERATOR.email} / ${DEMO_OPERATOR.password})`
           : ' (create a merchant with `dunner merchant create`)') +
