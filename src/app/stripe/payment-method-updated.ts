@@ -62,18 +62,13 @@ export async function applyPaymentMethodUpdated(
       pm.exp_month !== card.exp_month ||
       pm.exp_year !== card.exp_year;
     if (!changed && !ctx.reclaimed) continue;
-    // Stored before the retry, so the retry is judged against the new credential.
-    await deps.db
-      .updateTable('payment_methods')
-      .set(details)
-      .where('merchant_id', '=', merchantId)
-      .where('payment_method_id', '=', pm.payment_method_id)
-      .execute();
+    // Stored in the retry's own transaction, so the retry is judged against the new credential.
     const result = await updatePaymentMethod(deps, {
       merchantId,
       paymentMethodId: pm.payment_method_id,
       expMonth: card.exp_month,
       expYear: card.exp_year,
+      display: details,
       source: 'card_updater',
     });
     if (!result.ok) return { status: 'skipped', why: `not applied: ${result.error.message}` };

@@ -19,6 +19,17 @@ export type CardUpdaterEvent = {
   gatewayToken?: string;
   expMonth?: number;
   expYear?: number;
+  /**
+   * What a real gateway's updater reports about the card (brand, last 4, network, and the
+   * fingerprint: a new number is a new credential for the network rules). Stored with the rest, in
+   * the same transaction as the retry it causes.
+   */
+  display?: {
+    brand: string | null;
+    last4: string | null;
+    network: string | null;
+    fingerprint: string;
+  };
   source: 'card_updater' | 'customer';
 };
 
@@ -58,6 +69,7 @@ export async function updatePaymentMethod(
       .updateTable('payment_methods')
       .set({
         ...details,
+        ...(e.display ?? {}),
         ...(e.expMonth !== undefined ? { exp_month: e.expMonth } : {}),
         ...(e.expYear !== undefined ? { exp_year: e.expYear } : {}),
         changed_at: now,
