@@ -27,6 +27,9 @@ export type { NetworkAdvice } from './advice.ts';
 export type { CardNetwork, VisaCategory } from './iso8583.ts';
 
 /** A decline exactly as a gateway reported it; adapters pass codes through untouched. */
+/** Written into a classification's `why` when the issuer's reason must not reach the customer. */
+export const HIDDEN_REASON_NOTE = 'reason hidden from the customer';
+
 export type RawDecline =
   | {
       readonly scheme: 'stripe';
@@ -201,7 +204,7 @@ function classifyCardDecline(decline: CardDecline): Classification {
   const hide = Boolean(
     iso?.rule?.hideReason || stripeRule?.hideReason || contributions.some((c) => c.hideReason),
   );
-  if (hide) why.push('reason hidden from the customer');
+  if (hide) why.push(HIDDEN_REASON_NOTE);
 
   return {
     category,

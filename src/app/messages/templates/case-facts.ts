@@ -1,17 +1,19 @@
 // Everything a message says about one case, read from the database as plain facts for
 // buildMessageVariables: the merchant, the customer, the product, the method on file, the decline
 // and what the schedule holds next.
+
 import type { Db } from '../../../adapters/db/connect.ts';
 import type { CaseRow } from '../../../adapters/db/schema.ts';
 import type { MessageIntent } from '../../../domain/case/message-intent.ts';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../../../domain/declines/categories.ts';
+import { HIDDEN_REASON_NOTE } from '../../../domain/declines/classify.ts';
 import { caseOutlook } from '../../../domain/messages/case-outlook.ts';
 import type { MessageChannel, MessageFacts } from '../../../domain/messages/variables.ts';
 import { caseData, strategyOf } from '../../engine/cases.ts';
 
-// The classifier writes this into an attempt's `why` when the issuer's reason (lost, stolen,
-// fraud, …) must not reach the customer (src/domain/declines/classify.ts).
-const HIDDEN_REASON_MARK = 'reason hidden from the customer';
+// The classifier writes HIDDEN_REASON_NOTE into an attempt's `why` when the issuer's reason (lost,
+// stolen, fraud, …) must not reach the customer.
+const HIDDEN_REASON_MARK = HIDDEN_REASON_NOTE;
 
 export type CaseFactsInput = {
   merchantId: string;
