@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   unsupported_media_type: 'The request body must be application/json.',
   method_not_allowed: 'This path does not accept this method.',
   too_large: 'The request body is too large.',
+  too_many_attempts: 'Too many failed sign-ins; wait before trying again.',
   internal_error:
     'Something failed on our side; sending the request again with the same Idempotency-Key is safe.',
 } as const;

@@ -22,6 +22,8 @@ export type AccessTables = {
     email: string;
     password_hash: string;
     created_at: CreatedAt;
+    failed_sign_ins: Generated<number>;
+    locked_until: Date | null;
   };
   sessions: {
     merchant_id: string;

@@ -9,6 +9,9 @@ import { hashPassword, randomSecret, sha256Hex, verifyPassword } from './secrets
 
 export const SESSION_COOKIE = 'dunner_session';
 export const SESSION_TTL_MS = 12 * 3_600_000;
+/** Wrong passwords in a row before an operator's sign-in is locked, and for how long. */
+export const MAX_FAILED_SIGN_INS = 10;
+export const LOCKOUT_MS = 15 * 60_000;
 
 export type StartedSession = { cookie: string; expiresAt: Date; merchantId: string };
 
@@ -64,12 +67,40 @@ export async function startSession(
   } else {
     const operator = await deps.db
       .selectFrom('operators')
-      .select(['merchant_id', 'operator_id', 'password_hash'])
+      .select(['merchant_id', 'operator_id', 'password_hash', 'failed_sign_ins', 'locked_until'])
       .where((eb) => eb(eb.fn('lower', [eb.ref('email')]), '=', credentials.email.toLowerCase()))
       .executeTakeFirst();
+    const now = deps.clock.now();
+    if (operator?.locked_until && operator.locked_until.getTime() > now.getTime())
+      return fail(
+        'too_many_attempts',
+        `too many wrong passwords; try again after ${operator.locked_until.toISOString()}`,
+        'password',
+      );
     // The same answer for an unknown email and a wrong password: nothing to learn from it.
-    if (!operator || !(await verifyPassword(credentials.password, operator.password_hash)))
+    if (!operator) return fail('unauthenticated', 'email or password is not correct', 'password');
+    const where = { merchant_id: operator.merchant_id, operator_id: operator.operator_id };
+    if (!(await verifyPassword(credentials.password, operator.password_hash))) {
+      const failures = operator.failed_sign_ins + 1;
+      const lock = failures >= MAX_FAILED_SIGN_INS;
+      await deps.db
+        .updateTable('operators')
+        .set({
+          failed_sign_ins: lock ? 0 : failures,
+          ...(lock ? { locked_until: new Date(now.getTime() + LOCKOUT_MS) } : {}),
+        })
+        .where('merchant_id', '=', where.merchant_id)
+        .where('operator_id', '=', where.operator_id)
+        .execute();
       return fail('unauthenticated', 'email or password is not correct', 'password');
+    }
+    if (operator.failed_sign_ins > 0 || operator.locked_until)
+      await deps.db
+        .updateTable('operators')
+        .set({ failed_sign_ins: 0, locked_until: null })
+        .where('merchant_id', '=', where.merchant_id)
+        .where('operator_id', '=', where.operator_id)
+        .execute();
     merchantId = operator.merchant_id;
     operatorId = operator.operator_id;
   }

@@ -95,12 +95,14 @@ const dashboard: SitePlugin = async (app, { services }) => {
       return sendSignIn(reply.code(400), { next, error: missing, method, email, notice: null });
     const started = await startSession(services, credentials);
     if (!started.ok)
-      return sendSignIn(reply.code(401), {
+      return sendSignIn(reply.code(started.error.code === 'too_many_attempts' ? 429 : 401), {
         next,
         error:
-          method === 'password'
-            ? 'That email and password do not match an operator.'
-            : 'That API key is not valid.',
+          started.error.code === 'too_many_attempts'
+            ? 'Too many wrong passwords for this operator. Sign-in is paused for 15 minutes.'
+            : method === 'password'
+              ? 'That email and password do not match an operator.'
+              : 'That API key is not valid.',
         method,
         email,
         notice: null,

@@ -1,6 +1,7 @@
 // What every /v1 route shares: the services it calls, the caller it acts for, one error shape,
 // cursor pagination, and the mapping from use-case results to HTTP statuses.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { StripeAccounts } from '../../../adapters/gateways/stripe/accounts.ts';
 import type { Caller } from '../../access/api-keys.ts';
 import { merchantNow } from '../../clock.ts';
 import type { Config } from '../../config.ts';
@@ -11,11 +12,20 @@ export type { Caller } from '../../access/api-keys.ts';
 
 export type AppConfig = Pick<
   Config,
-  'publicUrl' | 'smtpUrl' | 'stripeSecretKey' | 'stripeWebhookSecret' | 'stripeMerchantId'
+  | 'publicUrl'
+  | 'smtpUrl'
+  | 'stripeSecretKey'
+  | 'stripeWebhookSecret'
+  | 'stripePublishableKey'
+  | 'stripeMerchantId'
 >;
 
 /** Everything a route or a dispatcher needs from the outside world. */
-export type Services = Deps & { readonly config: AppConfig };
+export type Services = Deps & {
+  readonly config: AppConfig;
+  /** Each merchant's Stripe keys and clients; by default stripe_accounts, then `config`'s keys. */
+  readonly stripeAccounts?: StripeAccounts;
+};
 
 /** A route file: every file in src/app/http/v1/routes/ default-exports one, mounted under /v1. */
 export type V1Plugin = FastifyPluginAsync<{ services: Services }>;
@@ -41,6 +51,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   not_test_mode: 409,
   idempotency_in_progress: 409,
   too_large: 413,
+  too_many_attempts: 429,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   internal_error: 500,
