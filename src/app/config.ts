@@ -24,6 +24,8 @@ export type Config = {
   /** Single-merchant Stripe set-up; per-merchant settings override them. */
   stripeSecretKey: string | null;
   stripeWebhookSecret: string | null;
+  /** pk_…: lets the hosted update page take a new card in Stripe's own fields (Stripe.js). */
+  stripePublishableKey: string | null;
   /** The one merchant the environment's Stripe keys belong to; unset: every merchant without its own. */
   stripeMerchantId: string | null;
 };
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: urlOrNull(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     stripeSecretKey: env.STRIPE_SECRET_KEY?.trim() || null,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET?.trim() || null,
+    stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY?.trim() || null,
     stripeMerchantId: env.STRIPE_MERCHANT_ID?.trim() || null,
     workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
     workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),

@@ -68,6 +68,7 @@ export async function createStripeWorld(
       smtpUrl: null,
       stripeSecretKey: null,
       stripeWebhookSecret: null,
+      stripePublishableKey: null,
       stripeMerchantId: null,
     },
   };

@@ -52,6 +52,7 @@ export async function createApiWorld(
     smtpUrl: null,
     stripeSecretKey: null,
     stripeWebhookSecret: null,
+    stripePublishableKey: null,
     stripeMerchantId: null,
     ...options.config,
   };

@@ -9,6 +9,8 @@ export type StripeAccountsTable = {
   merchant_id: string;
   secret_key: string;
   webhook_secret: string;
+  /** pk_…, given to Stripe.js on the hosted update page; null: no Stripe card entry there. */
+  publishable_key: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 };

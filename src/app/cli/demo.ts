@@ -33,6 +33,7 @@ const DEMO_MESSAGE_CONFIG: AppConfig = {
   smtpUrl: null,
   stripeSecretKey: null,
   stripeWebhookSecret: null,
+  stripePublishableKey: null,
   stripeMerchantId: null,
 };
 

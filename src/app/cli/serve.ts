@@ -48,6 +48,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const gateway = createDefaultGateway(db, {
       secretKey: config.stripeSecretKey,
       webhookSecret: config.stripeWebhookSecret,
+      publishableKey: config.stripePublishableKey,
       merchantId: config.stripeMerchantId,
     });
     const deps: Deps = { db, clock: systemClock, gateway };

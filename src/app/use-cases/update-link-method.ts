@@ -1,6 +1,7 @@
 // The method the customer pays with on the hosted page: a test card typed in, a token from a
 // gateway's hosted fields (stored as token, brand, last 4, expiry), or the card on file once the
 // customer authenticated it. Switching to a new method is recorded as the customer's update.
+import type Stripe from 'stripe';
 import type { Db } from '../../adapters/db/connect.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow, PaymentMethodRow, SubscriptionRow } from '../../adapters/db/schema.ts';
@@ -8,6 +9,7 @@ import { isStripeToken } from '../../adapters/gateways/stripe/token.ts';
 import { parseTestToken } from '../../adapters/gateways/test-gateway/cards.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
+import { ensureStripeMethod } from '../stripe/stripe-methods.ts';
 import type { UpdateLinkRow } from '../update-links/update-links.ts';
 import { methodDetails, type TestCardInput } from './add-payment-method.ts';
 
@@ -16,6 +18,8 @@ export type NewMethod =
   | { kind: 'test_card'; number: string; exp: string }
   /** A token from a gateway's own hosted fields (e.g. a Stripe PaymentMethod id). */
   | { kind: 'gateway_token'; token: string }
+  /** A card the customer saved in Stripe's fields, checked with Stripe (its SetupIntent). */
+  | { kind: 'stripe_card'; stripeCustomer: string; method: Stripe.PaymentMethod }
   /** The customer approved the issuer's challenge for the method on file. */
   | { kind: 'authenticated'; paymentMethodId: string };
 
@@ -95,6 +99,23 @@ export async function chooseMethod(
       if (isStripeToken(token))
         return insertMethod(trx, row, sub, { gatewayToken: token }, at, 'stripe');
       return invalid;
+    }
+    case 'stripe_card': {
+      const paymentMethodId = await ensureStripeMethod(trx, {
+        merchantId: row.merchant_id,
+        customerId: sub.customer_id,
+        stripeCustomer: method.stripeCustomer,
+        method: method.method,
+      });
+      // The customer just gave these details: rules that wait for a changed method are satisfied.
+      const pm = await trx
+        .updateTable('payment_methods')
+        .set({ changed_at: at })
+        .where('merchant_id', '=', row.merchant_id)
+        .where('payment_method_id', '=', paymentMethodId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return ok({ method: pm, authenticated: false });
     }
     default: {
       const unreachable: never = method;

@@ -2,6 +2,7 @@
 // to pay, nothing internal. Opening the page counts a visit for the message's metrics.
 import type { Db } from '../../adapters/db/connect.ts';
 import type { PaymentMethodRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { parseStripeToken } from '../../adapters/gateways/stripe/token.ts';
 import type { Deps } from '../deps.ts';
 import { nowForMerchant } from '../engine/merchant-clock.ts';
 import {
@@ -21,6 +22,12 @@ export type MaskedMethod = {
 
 /** What the hosted page shows: only what the customer needs to pay, nothing internal. */
 export type HostedView = {
+  /** Whose page, for the server only (never rendered): Stripe's card entry is set up per link. */
+  merchantId: string;
+  subscriptionId: string;
+  linkId: string;
+  /** The Stripe customer (cus_…) of the method on file, when it is a Stripe payment method. */
+  stripeCustomer: string | null;
   merchantName: string;
   supportContact: string | null;
   productName: string;
@@ -126,6 +133,7 @@ export async function loadView(
       'c.amount_due_minor',
       'c.currency',
       'c.last_category',
+      'c.subscription_id',
       'm.name as merchant_name',
       'm.support_contact',
       'm.mode',
@@ -138,6 +146,7 @@ export async function loadView(
       'cu.time_zone',
       'pm.type as pm_type',
       'pm.gateway as pm_gateway',
+      'pm.gateway_token',
       'pm.brand',
       'pm.last4',
       'pm.exp_month',
@@ -149,6 +158,13 @@ export async function loadView(
   if (!row || (options.open && row.status !== 'open')) return null;
   const needsAuthentication = row.last_category === 'authentication_required';
   return {
+    merchantId: link.merchant_id,
+    subscriptionId: row.subscription_id,
+    linkId: link.link_id,
+    stripeCustomer:
+      row.pm_gateway === 'stripe' && row.gateway_token
+        ? (parseStripeToken(row.gateway_token)?.customer ?? null)
+        : null,
     merchantName: row.merchant_name,
     supportContact: row.support_contact,
     productName: row.product_name,

@@ -1,5 +1,5 @@
 // Each merchant's Stripe keys: its row in stripe_accounts, else the STRIPE_SECRET_KEY /
-// STRIPE_WEBHOOK_SECRET of a single-merchant set-up. Read on each use so a rotated key applies
+// STRIPE_WEBHOOK_SECRET / STRIPE_PUBLISHABLE_KEY of a single-merchant set-up. Read on each use so a rotated key applies
 // at once; clients are kept per secret key.
 import type Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
@@ -11,10 +11,15 @@ export type StripeSettings = {
   readonly secretKey: string | null;
   /** whsec_…: the signing secret of the merchant's webhook endpoint in Stripe. */
   readonly webhookSecret: string | null;
+  /** pk_…: Stripe.js on the hosted update page takes new cards with it. */
+  readonly publishableKey: string | null;
 };
 
 /** The environment's keys; with a merchant id they apply to that merchant only. */
-export type StripeEnvSettings = StripeSettings & { readonly merchantId?: string | null };
+export type StripeEnvSettings = Omit<StripeSettings, 'publishableKey'> & {
+  readonly publishableKey?: string | null;
+  readonly merchantId?: string | null;
+};
 
 export type StripeAccounts = {
   settingsFor(merchantId: string): Promise<StripeSettings | null>;
@@ -29,14 +34,24 @@ export function createStripeAccounts(
   const settingsFor = async (merchantId: string): Promise<StripeSettings | null> => {
     const row = await db
       .selectFrom('stripe_accounts')
-      .select(['secret_key', 'webhook_secret'])
+      .select(['secret_key', 'webhook_secret', 'publishable_key'])
       .where('merchant_id', '=', merchantId)
       .executeTakeFirst();
-    if (row) return { secretKey: row.secret_key, webhookSecret: row.webhook_secret };
+    // A merchant's own keys come as a set: never its secret key with another account's pk_.
+    if (row)
+      return {
+        secretKey: row.secret_key,
+        webhookSecret: row.webhook_secret,
+        publishableKey: row.publishable_key,
+      };
     const env = options.env;
     if (!env || (!env.secretKey && !env.webhookSecret)) return null;
     if (env.merchantId && env.merchantId !== merchantId) return null;
-    return { secretKey: env.secretKey, webhookSecret: env.webhookSecret };
+    return {
+      secretKey: env.secretKey,
+      webhookSecret: env.webhookSecret,
+      publishableKey: env.publishableKey ?? null,
+    };
   };
   return {
     settingsFor,

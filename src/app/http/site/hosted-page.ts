@@ -1,12 +1,19 @@
 // The hosted update page behind a signed update link (SPEC section 6): server-rendered HTML that
 // works without JavaScript. GET shows what is owed; POST takes a new card (or a gateway token) and
-// pays at once; /authenticate runs the test gateway's simulated issuer challenge for SCA.
-// Templates and CSS live in web/hosted/; Liquid escapes every value it outputs.
+// pays at once; /authenticate runs the test gateway's simulated issuer challenge for SCA. A case
+// billed to a Stripe payment method takes the new card in Stripe's own fields instead (Stripe.js,
+// the one page that runs a script: docs/stripe.md). Templates, CSS and that script live in
+// web/hosted/; Liquid escapes every value it outputs.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import { Liquid } from 'liquidjs';
+import {
+  createStripeAccounts,
+  type StripeAccounts,
+} from '../../../adapters/gateways/stripe/accounts.ts';
+import { isStripeToken } from '../../../adapters/gateways/stripe/token.ts';
 import {
   formatDateForCustomer,
   formatDateTimeForCustomer,
@@ -15,6 +22,7 @@ import {
 import { brandName, cardExpiry } from '../../../domain/messages/wording.ts';
 import { newId } from '../../ids.ts';
 import type { UseCaseError } from '../../result.ts';
+import { prepareCardSetup, verifyCardSetup } from '../../stripe/card-setup.ts';
 import { type PayOutcome, payFromUpdateLink } from '../../use-cases/pay-from-update-link.ts';
 import type { NewMethod } from '../../use-cases/update-link-method.ts';
 import {
@@ -28,6 +36,8 @@ import type { Services, SitePlugin } from '../v1/kit.ts';
 const WEB_DIR = fileURLToPath(new URL('../../../../web/hosted/', import.meta.url));
 const CSS = readFileSync(`${WEB_DIR}hosted.css`);
 const CSS_URL = `/pay/assets/hosted.css?v=${createHash('sha256').update(CSS).digest('hex').slice(0, 12)}`;
+const STRIPE_JS = readFileSync(`${WEB_DIR}stripe-fields.js`);
+const STRIPE_JS_URL = `/pay/assets/stripe-fields.js?v=${createHash('sha256').update(STRIPE_JS).digest('hex').slice(0, 12)}`;
 
 const liquid = new Liquid({
   root: WEB_DIR,
@@ -50,11 +60,31 @@ const PAGE_HEADERS = {
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 } as const;
 
+/** A page with Stripe's card fields also runs Stripe.js, its frames, and its API calls. */
+const STRIPE_CSP = `${PAGE_HEADERS['content-security-policy']}; script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com; connect-src https://api.stripe.com`;
+
+type PageContext = { services: Services; accounts: StripeAccounts };
+
 const hostedPage: SitePlugin = async (app, { services }) => {
+  const accounts =
+    services.stripeAccounts ??
+    createStripeAccounts(services.db, {
+      env: {
+        secretKey: services.config.stripeSecretKey,
+        webhookSecret: services.config.stripeWebhookSecret,
+        publishableKey: services.config.stripePublishableKey,
+        merchantId: services.config.stripeMerchantId,
+      },
+    });
+  const ctx: PageContext = { services, accounts };
   app.register(
     async (pay) => {
       pay.addHook('onSend', async (request, reply) => {
-        if (request.routeOptions.url !== '/pay/assets/hosted.css') reply.headers(PAGE_HEADERS);
+        if (request.routeOptions.url?.startsWith('/pay/assets/')) return;
+        // A page showing Stripe's fields set its wider policy itself; every other page is strict.
+        const csp = reply.getHeader('content-security-policy');
+        reply.headers(PAGE_HEADERS);
+        if (csp === STRIPE_CSP) reply.header('content-security-policy', STRIPE_CSP);
       });
       // Errors and unknown paths under /pay get a page, not the API's JSON.
       pay.setNotFoundHandler((_request, reply) => rejected(reply, 'not_found'));
@@ -63,6 +93,7 @@ const hostedPage: SitePlugin = async (app, { services }) => {
         request.log.error({ err: error, reference }, 'hosted page failed');
         const code = (error as { statusCode?: number }).statusCode;
         const status = code && code >= 400 && code < 500 ? code : 500;
+        reply.removeHeader('content-security-policy');
         return page(reply, status, 'error', { title: 'Something went wrong', reference });
       });
 
@@ -72,11 +103,18 @@ const hostedPage: SitePlugin = async (app, { services }) => {
           .header('cache-control', 'public, max-age=31536000, immutable')
           .send(CSS),
       );
+      pay.get('/assets/stripe-fields.js', async (_request, reply) =>
+        reply
+          .header('content-type', 'text/javascript; charset=utf-8')
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .header('x-content-type-options', 'nosniff')
+          .send(STRIPE_JS),
+      );
 
       pay.get<{ Params: { token: string } }>('/:token', async (request, reply) => {
         const opened = await openUpdateLink(services, request.params.token, { countVisit: true });
         if (opened.kind === 'rejected') return rejected(reply, opened.reason);
-        return payPage(reply, 200, request.params.token, opened.view, {});
+        return payPage(ctx, reply, 200, request.params.token, opened.view, {});
       });
 
       pay.post<{ Params: { token: string }; Body: unknown }>('/:token', async (request, reply) => {
@@ -89,7 +127,7 @@ const hostedPage: SitePlugin = async (app, { services }) => {
           // Every missing field is named at once; the use case checks the values themselves.
           const opened = await openUpdateLink(services, token);
           if (opened.kind === 'rejected') return rejected(reply, opened.reason);
-          return payPage(reply, 422, token, opened.view, {
+          return payPage(ctx, reply, 422, token, opened.view, {
             exp: form.exp,
             errors: {
               ...(form.card_number.trim() === '' ? { card_number: 'Enter your card number.' } : {}),
@@ -97,12 +135,27 @@ const hostedPage: SitePlugin = async (app, { services }) => {
             },
           });
         }
-        const method: NewMethod =
+        let method: NewMethod =
           form.payment_method_token !== ''
             ? { kind: 'gateway_token', token: form.payment_method_token }
             : { kind: 'test_card', number: form.card_number, exp: form.exp };
+        if (isStripeToken(form.payment_method_token)) {
+          const opened = await openUpdateLink(services, token);
+          if (opened.kind === 'rejected') return rejected(reply, opened.reason);
+          // With the merchant's Stripe key, a Stripe method is charged only once Stripe confirms
+          // that this page's SetupIntent saved it: never one the browser names on its own.
+          const settings = await accounts.settingsFor(opened.view.merchantId);
+          if (settings?.secretKey) {
+            const checked = await verifyCardSetup(accounts, opened.view, {
+              token: form.payment_method_token,
+              setupIntent: form.setup_intent,
+            });
+            if (!checked.ok) return respond(ctx, reply, token, checked, {});
+            method = { kind: 'stripe_card', ...checked.value };
+          }
+        }
         const result = await payFromUpdateLink(services, { token, method });
-        return respond(reply, token, services, result, { exp: form.exp });
+        return respond(ctx, reply, token, result, { exp: form.exp });
       });
 
       // The issuer's challenge (3-D Secure), simulated for the test gateway's cards.
@@ -123,7 +176,7 @@ const hostedPage: SitePlugin = async (app, { services }) => {
             // Declined at the bank: nothing was charged; the customer may try again.
             const opened = await openUpdateLink(services, token);
             if (opened.kind === 'rejected') return rejected(reply, opened.reason);
-            return payPage(reply, 200, token, opened.view, {
+            return payPage(ctx, reply, 200, token, opened.view, {
               notice: {
                 tone: 'error',
                 text: "You didn't confirm the payment with your bank, so nothing was charged. Confirm it again or pay with a different card.",
@@ -134,7 +187,7 @@ const hostedPage: SitePlugin = async (app, { services }) => {
             token,
             method: { kind: 'authenticated', paymentMethodId: form.payment_method },
           });
-          return respond(reply, token, services, result, {});
+          return respond(ctx, reply, token, result, {});
         },
       );
     },
@@ -149,6 +202,7 @@ type Form = {
   exp: string;
   payment_method_token: string;
   payment_method: string;
+  setup_intent: string;
   decision: string;
 };
 
@@ -164,6 +218,7 @@ function formOf(body: unknown): Form {
     exp: text('exp'),
     payment_method_token: text('payment_method_token'),
     payment_method: text('payment_method'),
+    setup_intent: text('setup_intent'),
     decision: text('decision'),
   };
 }
@@ -178,25 +233,32 @@ type PayPageState = {
 };
 
 async function respond(
+  ctx: PageContext,
   reply: FastifyReply,
   token: string,
-  services: Services,
   result: { ok: true; value: PayOutcome } | { ok: false; error: UseCaseError },
   state: { exp?: string },
 ): Promise<FastifyReply> {
   if (!result.ok) {
-    const opened = await openUpdateLink(services, token);
+    const opened = await openUpdateLink(ctx.services, token);
     if (opened.kind === 'rejected') return rejected(reply, opened.reason);
     const { field, message } = result.error;
     if (field === 'card_number' || field === 'exp')
-      return payPage(reply, 422, token, opened.view, {
+      return payPage(ctx, reply, 422, token, opened.view, {
         ...state,
         errors: { [field]: message },
       });
-    return payPage(reply, result.error.code === 'invalid_state' ? 409 : 422, token, opened.view, {
-      ...state,
-      notice: { tone: 'error', text: customerText(result.error) },
-    });
+    return payPage(
+      ctx,
+      reply,
+      result.error.code === 'invalid_state' ? 409 : 422,
+      token,
+      opened.view,
+      {
+        ...state,
+        notice: { tone: 'error', text: customerText(result.error) },
+      },
+    );
   }
   const outcome = result.value;
   switch (outcome.kind) {
@@ -222,7 +284,7 @@ async function respond(
       });
     }
     case 'declined':
-      return payPage(reply, 402, token, outcome.view, {
+      return payPage(ctx, reply, 402, token, outcome.view, {
         notice: { tone: 'error', text: declineText(outcome.category, outcome.declinedMethod) },
       });
     case 'authenticate':
@@ -266,6 +328,7 @@ function customerText(error: UseCaseError): string {
 }
 
 async function payPage(
+  ctx: PageContext,
   reply: FastifyReply,
   status: number,
   token: string,
@@ -286,6 +349,9 @@ async function payPage(
       .filter(Boolean)
       .join(' ');
   const amountDue = money(view.amountDueMinor, view);
+  // A case billed to a Stripe method takes the new card in Stripe's fields, with Stripe's keys.
+  const setup = await prepareCardSetup(ctx.accounts, view);
+  if (setup?.kind === 'ready') reply.header('content-security-policy', STRIPE_CSP);
   return page(reply, status, 'pay', {
     title: `${fieldErrors.length > 0 || state.notice?.tone === 'error' ? 'Error: ' : ''}Update your payment method — ${view.merchantName}`,
     heading: view.needsAuthentication ? 'Confirm your payment' : 'Update your payment method',
@@ -300,19 +366,32 @@ async function payPage(
     sca: view.needsAuthentication
       ? { url: view.canAuthenticateHere ? `${payUrl(token)}/authenticate` : null }
       : null,
+    stripe: setup
+      ? setup.kind === 'ready'
+        ? {
+            ready: true,
+            action: payUrl(token),
+            publishable_key: setup.publishableKey,
+            client_secret: setup.clientSecret,
+            customer: setup.customer,
+            script_url: STRIPE_JS_URL,
+          }
+        : { ready: false }
+      : null,
     // A test-mode merchant's page takes test-gateway cards; a live gateway's hosted fields post
     // their token as `payment_method_token` instead.
-    card_form: view.testMode
-      ? {
-          action: payUrl(token),
-          exp: state.exp ?? '',
-          card_number_error: errors.card_number ?? null,
-          exp_error: errors.exp ?? null,
-          card_number_describedby: describedBy('card_number'),
-          exp_describedby: describedBy('exp'),
-          focus: fieldErrors[0]?.field ?? null,
-        }
-      : null,
+    card_form:
+      !setup && view.testMode
+        ? {
+            action: payUrl(token),
+            exp: state.exp ?? '',
+            card_number_error: errors.card_number ?? null,
+            exp_error: errors.exp ?? null,
+            card_number_describedby: describedBy('card_number'),
+            exp_describedby: describedBy('exp'),
+            focus: fieldErrors[0]?.field ?? null,
+          }
+        : null,
   });
 }
 
