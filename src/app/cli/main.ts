@@ -20,7 +20,7 @@ Environment:
   PUBLIC_URL             where customers reach update links and operators the dashboard
                          (default http://HOST:PORT)
   SMTP_URL               customer email (smtp://user:pass@host:587); unset: messages are stored
-  STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
+  STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_PUBLISHABLE_KEY
                          Stripe keys for a single-merchant set-up (see docs/stripe.md)
   STRIPE_MERCHANT_ID     the merchant those keys belong to
   DUNNER_DEBUG=1         print stack traces of unexpected errors`;
