@@ -14,12 +14,9 @@ import { hardDeclineDunningOf } from '../../engine/hard-decline-message.ts';
 
 // --- request schema pieces -------------------------------------------------------------------
 
-/** PostgreSQL text cannot hold U+0000: a string with one is refused as a bad field, never stored. */
-export const NO_NUL = '^[^\\u0000]*$';
-
 /** Free text of 1 to `maxLength` characters. */
 export const text = (maxLength: number, extra: Record<string, unknown> = {}) =>
-  ({ type: 'string', minLength: 1, maxLength, pattern: NO_NUL, ...extra }) as const;
+  ({ type: 'string', minLength: 1, maxLength, ...extra }) as const;
 
 /** An object id in a body or a query string. */
 export const idField = text(100);
@@ -230,7 +227,7 @@ const messageSpecSchema = {
   required: ['enabled', 'template', 'bcc'],
   properties: {
     enabled: bool,
-    template: { type: 'string', maxLength: 100, pattern: NO_NUL },
+    template: { type: 'string', maxLength: 100 },
     bcc: bool,
   },
 } as const;

@@ -38,14 +38,11 @@ import {
 
 const TAGS = ['webhooks'];
 
-// PostgreSQL text cannot hold U+0000: such a value is refused here (400), not by the database (500).
-const NO_NUL = '^[^\\u0000]*$';
-
 const idParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
-  properties: { id: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL } },
+  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
 } as const;
 
 const enabledEvents = {
@@ -53,24 +50,22 @@ const enabledEvents = {
   minItems: 1,
   maxItems: 50,
   description: `Public event types, \`*\` for all, or \`group.*\` (e.g. \`subscription.*\`). Types: ${PUBLIC_EVENT_TYPES.join(', ')}.`,
-  items: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL },
+  items: { type: 'string', minLength: 1, maxLength: 100 },
 } as const;
 
 const url = {
   type: 'string',
   minLength: 1,
   maxLength: 2048,
-  pattern: NO_NUL,
   description: 'HTTPS URL; in test mode http://localhost or http://127.0.0.1 too.',
 } as const;
 
 const description = {
   type: 'string',
   maxLength: MAX_DESCRIPTION_LENGTH,
-  pattern: NO_NUL,
 } as const;
 
-const startingAfter = { ...listQuerySchema.starting_after, pattern: NO_NUL } as const;
+const startingAfter = listQuerySchema.starting_after;
 
 /** An action that takes no field may be sent with no body at all, or with `{}`. */
 const emptyBody = {
