@@ -1,6 +1,7 @@
-// Every state change records its event and, in the same transaction, the outbox rows that
-// carry it out of the process (webhooks now; customer messages through queueMessage).
+// Every state change records its event and, in the same transaction and statement, the outbox
+// rows that carry it out of the process (webhooks; customer messages through queueMessage).
 import type { Db } from './connect.ts';
+import { addEvent, addMessage, flushUnit, messageQueuedEvent, newUnit } from './unit-of-work.ts';
 
 export type EventInput = {
   merchantId: string;
@@ -11,38 +12,11 @@ export type EventInput = {
   data?: Record<string, unknown>;
 };
 
-export async function recordEvent(trx: Db, e: EventInput): Promise<number> {
-  const payload = {
-    type: e.type,
-    subscription_id: e.subscriptionId ?? null,
-    case_id: e.caseId ?? null,
-    ...e.data,
-  };
-  const { event_id } = await trx
-    .insertInto('events')
-    .values({
-      merchant_id: e.merchantId,
-      type: e.type,
-      subscription_id: e.subscriptionId ?? null,
-      case_id: e.caseId ?? null,
-      data: JSON.stringify(e.data ?? {}),
-      occurred_at: e.occurredAt,
-    })
-    .returning('event_id')
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('outbox')
-    .values({
-      merchant_id: e.merchantId,
-      topic: 'webhook',
-      event_id,
-      case_id: e.caseId ?? null,
-      dedupe_key: `evt_${event_id}`,
-      payload: JSON.stringify({ ...payload, event_id, occurred_at: e.occurredAt.toISOString() }),
-      available_at: e.occurredAt,
-    })
-    .execute();
-  return event_id;
+/** One event and its webhook outbox row, in one statement (see unit-of-work.ts). */
+export async function recordEvent(trx: Db, e: EventInput): Promise<void> {
+  const u = newUnit();
+  addEvent(u, e);
+  await flushUnit(trx, u);
 }
 
 export type MessageIntent = {
@@ -62,48 +36,11 @@ export type MessageIntent = {
   details?: Record<string, unknown>;
 };
 
-/** Queues a customer message in the outbox and records `message.queued`. Returns false if already queued. */
-export async function queueMessage(trx: Db, m: MessageIntent): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('outbox')
-    .values({
-      merchant_id: m.merchantId,
-      topic: 'message',
-      event_id: null,
-      case_id: m.caseId,
-      dedupe_key: m.dedupeKey,
-      payload: JSON.stringify({
-        channel: 'email',
-        template: m.template,
-        bcc: m.bcc,
-        customer_id: m.customerId,
-        subscription_id: m.subscriptionId,
-        case_id: m.caseId,
-        step: m.step,
-        intent: m.intent ?? 'payment_failed',
-        ...m.details,
-      }),
-      available_at: m.at,
-    })
-    .onConflict((oc) => oc.columns(['merchant_id', 'dedupe_key']).doNothing())
-    .returning('outbox_id')
-    .executeTakeFirst();
-  if (!inserted) return false;
-  await recordEvent(trx, {
-    merchantId: m.merchantId,
-    type: 'message.queued',
-    occurredAt: m.at,
-    subscriptionId: m.subscriptionId,
-    caseId: m.caseId,
-    data: {
-      template: m.template,
-      intent: m.intent ?? 'payment_failed',
-      step: m.step,
-      channel: 'email',
-      outbox_id: inserted.outbox_id,
-    },
-  });
-  return true;
+/** Queues a customer message in the outbox and records `message.queued`, unless already queued. */
+export async function queueMessage(trx: Db, m: MessageIntent): Promise<void> {
+  const u = newUnit();
+  addMessage(u, m, messageQueuedEvent(m));
+  await flushUnit(trx, u);
 }
 
 /** A resolved case sends nothing more: undelivered messages queued for it are canceled. */

@@ -1,10 +1,10 @@
 // A payment attempt is written (with its idempotency key) and committed before the gateway is
 // called; a re-run of the same step finds it and re-sends the same key, so it never charges twice.
 
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
-import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { loadPaymentMethods } from '../../adapters/db/engine.repo.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
+import { addEvent, insertRow, updateRow } from '../../adapters/db/unit-of-work.ts';
 import type { ChargeResult, PaymentGateway } from '../../adapters/gateways/port.ts';
 import {
   type Classification,
@@ -13,6 +13,7 @@ import {
 } from '../../domain/declines/classify.ts';
 import { newId } from '../ids.ts';
 import { networkOf } from './credential-history.ts';
+import { credentialAttemptOf, key, paymentMethodIn, type Work, withWork } from './world.ts';
 
 export type NewAttempt = {
   merchantId: string;
@@ -27,43 +28,44 @@ export type NewAttempt = {
   at: Date;
 };
 
+/** Records a new attempt, pending, with its key; the credential's history counts it at once. */
+export function newAttemptIn(w: Work, a: NewAttempt): AttemptRow {
+  const pm = paymentMethodIn(w.world, a.merchantId, a.paymentMethodId);
+  const row: AttemptRow = {
+    merchant_id: a.merchantId,
+    attempt_id: newId('att'),
+    subscription_id: a.subscriptionId,
+    case_id: a.caseId,
+    payment_method_id: a.paymentMethodId,
+    purpose: a.purpose,
+    amount_minor: a.amountMinor,
+    currency: a.currency,
+    idempotency_key: a.idempotencyKey,
+    status: 'pending',
+    sends: 0,
+    raw_code: null,
+    category: null,
+    why: a.why,
+    // The credential the network rules count attempts against (same card, any subscription).
+    credential: pm?.fingerprint ?? null,
+    network: pm ? networkOf(pm.type, pm.network) : null,
+    visa_category: null,
+    advice: null,
+    max_representments: null,
+    representment_window_days: null,
+    requested_at: a.at,
+    completed_at: null,
+    created_at: new Date(),
+  };
+  insertRow(w.unit, 'payment_attempts', row);
+  if (pm)
+    w.world.histories.get(key(pm.merchant_id, pm.fingerprint))?.push(credentialAttemptOf(row));
+  return row;
+}
+
 export async function insertAttempt(trx: Db, a: NewAttempt): Promise<AttemptRow> {
-  const pm = a.paymentMethodId
-    ? await trx
-        .selectFrom('payment_methods')
-        .select(['type', 'network', 'fingerprint'])
-        .where('merchant_id', '=', a.merchantId)
-        .where('payment_method_id', '=', a.paymentMethodId)
-        .executeTakeFirst()
-    : undefined;
-  return trx
-    .insertInto('payment_attempts')
-    .values({
-      merchant_id: a.merchantId,
-      attempt_id: newId('att'),
-      subscription_id: a.subscriptionId,
-      case_id: a.caseId,
-      payment_method_id: a.paymentMethodId,
-      purpose: a.purpose,
-      amount_minor: a.amountMinor,
-      currency: a.currency,
-      idempotency_key: a.idempotencyKey,
-      status: 'pending',
-      raw_code: null,
-      category: null,
-      why: a.why,
-      // The credential the network rules count attempts against (same card, any subscription).
-      credential: pm?.fingerprint ?? null,
-      network: pm ? networkOf(pm.type, pm.network) : null,
-      visa_category: null,
-      advice: null,
-      max_representments: null,
-      representment_window_days: null,
-      requested_at: a.at,
-      completed_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const pm = a.paymentMethodId ? [{ merchantId: a.merchantId, id: a.paymentMethodId }] : [];
+  return withWork(trx, { subs: [], paymentMethods: pm }, (w) => newAttemptIn(w, a));
 }
 
 export async function loadAttempt(
@@ -90,15 +92,23 @@ export async function sendAttempt(
   at: Date,
   options: { authenticated?: boolean } = {},
 ): Promise<ChargeResult> {
-  const pm = attempt.payment_method_id
-    ? await db
-        .selectFrom('payment_methods')
-        .select('gateway_token')
-        .where('merchant_id', '=', attempt.merchant_id)
-        .where('payment_method_id', '=', attempt.payment_method_id)
-        .executeTakeFirst()
-    : undefined;
-  if (!pm)
+  const [pm] = attempt.payment_method_id
+    ? await loadPaymentMethods(db, [
+        { merchantId: attempt.merchant_id, id: attempt.payment_method_id },
+      ])
+    : [];
+  return chargeAttempt(gateway, attempt, pm?.gateway_token ?? null, at, options);
+}
+
+/** Calls the gateway for a recorded attempt with the method's token (null: none on file). */
+export async function chargeAttempt(
+  gateway: PaymentGateway,
+  attempt: AttemptRow,
+  token: string | null,
+  at: Date,
+  options: { authenticated?: boolean } = {},
+): Promise<ChargeResult> {
+  if (token === null)
     return {
       kind: 'declined',
       raw: { scheme: 'stripe', code: 'invalid_account' },
@@ -108,7 +118,7 @@ export async function sendAttempt(
     return await gateway.charge({
       merchantId: attempt.merchant_id,
       idempotencyKey: attempt.idempotency_key,
-      token: pm.gateway_token,
+      token,
       amountMinor: attempt.amount_minor,
       currency: attempt.currency,
       at,
@@ -126,46 +136,57 @@ export type AttemptOutcomeRecord =
   | { kind: 'unknown' };
 
 /** Writes the gateway's answer on the attempt and returns it classified. */
-export async function recordAttemptResult(
-  trx: Db,
+export function recordAttemptResultIn(
+  w: Work,
   attempt: AttemptRow,
   result: ChargeResult,
   at: Date,
-): Promise<AttemptOutcomeRecord> {
-  const base = trx
-    .updateTable('payment_attempts')
-    .where('merchant_id', '=', attempt.merchant_id)
-    .where('attempt_id', '=', attempt.attempt_id);
+): AttemptOutcomeRecord {
+  const k = { merchant_id: attempt.merchant_id, attempt_id: attempt.attempt_id };
+  const sends = attempt.sends + 1;
   switch (result.kind) {
     case 'succeeded':
-      await base.set({ status: 'succeeded', completed_at: at, sends: attempt.sends + 1 }).execute();
+      updateRow(w.unit, 'payment_attempts', k, { status: 'succeeded', completed_at: at, sends });
       return { kind: 'succeeded' };
     case 'declined': {
       const classification = classifyDecline(result.raw);
-      await base
-        .set({
-          status: 'failed',
-          completed_at: at,
-          raw_code: rawCodeOf(result.raw),
-          category: classification.category,
-          visa_category: classification.visaCategory,
-          advice: JSON.stringify(classification.advice),
-          max_representments: classification.maxRepresentments,
-          representment_window_days: classification.representmentWindowDays,
-          sends: attempt.sends + 1,
-        })
-        .execute();
-      if (!classification.known) await countUnknownCode(trx, attempt.merchant_id, result.raw);
+      updateRow(w.unit, 'payment_attempts', k, {
+        status: 'failed',
+        completed_at: at,
+        raw_code: rawCodeOf(result.raw),
+        category: classification.category,
+        visa_category: classification.visaCategory,
+        advice: classification.advice,
+        max_representments: classification.maxRepresentments,
+        representment_window_days: classification.representmentWindowDays,
+        sends,
+      });
+      // A code no table knew was classified as generic; count it so the tables can grow.
+      if (!classification.known)
+        w.unit.unknownCodes.push({
+          merchant_id: attempt.merchant_id,
+          scheme: result.raw.scheme,
+          code: result.raw.code.slice(0, 64),
+        });
       return { kind: 'declined', classification, rawCode: rawCodeOf(result.raw) };
     }
     case 'unknown':
-      await base.set({ sends: attempt.sends + 1 }).execute();
+      updateRow(w.unit, 'payment_attempts', k, { sends });
       return { kind: 'unknown' };
     default: {
       const unreachable: never = result;
       return unreachable;
     }
   }
+}
+
+export async function recordAttemptResult(
+  trx: Db,
+  attempt: AttemptRow,
+  result: ChargeResult,
+  at: Date,
+): Promise<AttemptOutcomeRecord> {
+  return withWork(trx, { subs: [] }, (w) => recordAttemptResultIn(w, attempt, result, at));
 }
 
 /** The answer on the case timeline: payment_attempt.succeeded, .failed or .unanswered. */
@@ -176,7 +197,17 @@ export async function recordAttemptOutcome(
   at: Date,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await recordEvent(trx, {
+  await withWork(trx, { subs: [] }, (w) => recordAttemptOutcomeIn(w, attempt, outcome, at, extra));
+}
+
+export function recordAttemptOutcomeIn(
+  w: Work,
+  attempt: AttemptRow,
+  outcome: AttemptOutcomeRecord,
+  at: Date,
+  extra: Record<string, unknown> = {},
+): void {
+  addEvent(w.unit, {
     merchantId: attempt.merchant_id,
     type:
       outcome.kind === 'succeeded'
@@ -214,17 +245,4 @@ export function rawCodeOf(raw: RawDecline): string {
   if (raw.scheme === 'iso8583' && raw.merchantAdviceCode)
     parts.push(`MAC ${raw.merchantAdviceCode}`);
   return parts.join(' / ');
-}
-
-/** A code no table knew was classified as generic; count it so the tables can grow. */
-async function countUnknownCode(trx: Db, merchantId: string, raw: RawDecline): Promise<void> {
-  await trx
-    .insertInto('unknown_decline_codes')
-    .values({ merchant_id: merchantId, scheme: raw.scheme, code: raw.code.slice(0, 64) })
-    .onConflict((oc) =>
-      oc
-        .columns(['merchant_id', 'scheme', 'code'])
-        .doUpdateSet({ seen: sql`unknown_decline_codes.seen + 1`, last_seen_at: sql`now()` }),
-    )
-    .execute();
 }

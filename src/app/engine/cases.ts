@@ -1,14 +1,23 @@
-// Opening, recovering and closing dunning cases. Callers hold the transaction; these functions
-// write the case, the subscription, the events and the outbox rows inside it.
+// Opening, recovering and closing dunning cases. Each function decides against the loaded world
+// and records its writes (case, subscription, events, outbox) in the unit of work, which the
+// caller's transaction flushes; the async forms at the end do both for one call from the API.
 import type { Db } from '../../adapters/db/connect.ts';
-import { cancelPendingMessages, queueMessage, recordEvent } from '../../adapters/db/events.repo.ts';
+import type { MessageIntent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
-import { defaultStrategyFor, loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
+import {
+  addEvent,
+  addMessage,
+  cancelMessagesOf,
+  insertRow,
+  messageQueuedEvent,
+  type Unit,
+  updateRow,
+} from '../../adapters/db/unit-of-work.ts';
 import { type CaseData, nextActionAt, planNext, seededRandom } from '../../domain/case/case.ts';
 import { messageIntent } from '../../domain/case/message-intent.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import { blocksRetryUntilMethodChanges } from '../../domain/declines/categories.ts';
-import { learnPayCycle, type PayCycle } from '../../domain/retry-timing/pay-cycle.ts';
+import { learnPayCycle } from '../../domain/retry-timing/pay-cycle.ts';
 import type {
   FinalAction,
   MessageSpec,
@@ -16,7 +25,8 @@ import type {
   StrategyDefinition,
 } from '../../domain/strategy/strategy.ts';
 import { newId } from '../ids.ts';
-import { applySubscriptionEvent } from './subscription-state.ts';
+import { applySubscriptionEventIn } from './subscription-state.ts';
+import { key, paymentMethodIn, strategyIn, type Work, type World, withWork } from './world.ts';
 
 export function caseData(row: CaseRow): CaseData {
   return {
@@ -36,25 +46,37 @@ export function caseData(row: CaseRow): CaseData {
   };
 }
 
-export async function strategyOf(db: Db, row: CaseRow): Promise<StrategyDefinition> {
-  return loadStrategyVersion(db, row.merchant_id, row.strategy_id, row.strategy_version);
+export function caseStrategy(w: World, row: CaseRow): StrategyDefinition {
+  return strategyIn(w, row.merchant_id, row.strategy_id, row.strategy_version);
 }
+
+export async function strategyOf(db: Db, row: CaseRow): Promise<StrategyDefinition> {
+  return withWork(db, { subs: [], cases: [row] }, (w) => caseStrategy(w.world, row));
+}
+
+const caseKey = (row: CaseRow) => ({ merchant_id: row.merchant_id, case_id: row.case_id });
+
+export type SaveExtra = Partial<
+  Pick<CaseRow, 'pending_attempt_id' | 'retries_made' | 'amount_due_minor'>
+> & {
+  now: Date;
+  nextActionAt?: Date | null;
+  /** Let the worker pick the case up again at its next action time. */
+  release?: boolean;
+};
 
 /**
  * Writes the case data back. First plans what is not planned yet (the current step's time with
  * smart retries, a quick retry after a temporary error) and records why; then stores the next
- * action time that follows.
+ * action time that follows. The row object is updated too, so later decisions see it.
  */
-export async function saveCase(
-  trx: Db,
+export function saveCaseIn(
+  w: Work,
   row: CaseRow,
   data: CaseData,
   def: StrategyDefinition,
-  extra: Partial<Pick<CaseRow, 'pending_attempt_id' | 'retries_made' | 'amount_due_minor'>> & {
-    now: Date;
-    nextActionAt?: Date | null;
-  },
-): Promise<CaseData> {
+  extra: SaveExtra,
+): CaseData {
   let planned = data;
   if (
     data.status === 'open' &&
@@ -63,13 +85,16 @@ export async function saveCase(
   ) {
     const plan = planNext(data, def, {
       now: extra.now,
-      payCycle: await payCycleOf(trx, row, data.timeZone),
+      payCycle: learnPayCycle(
+        w.world.paymentTimes.get(key(row.merchant_id, row.subscription_id)) ?? [],
+        data.timeZone,
+      ),
       // Seeded by the case and its position, so a re-run plans the very same time.
       random: seededRandom(`${row.case_id}:${data.stepIndex}:${data.quickRetries ?? 0}`),
     });
     planned = plan.case;
     for (const why of plan.why) {
-      await recordEvent(trx, {
+      addEvent(w.unit, {
         merchantId: row.merchant_id,
         type: 'dunning_case.decision',
         occurredAt: extra.now,
@@ -80,58 +105,47 @@ export async function saveCase(
     }
   }
   const next = extra.nextActionAt !== undefined ? extra.nextActionAt : nextActionAt(planned, def);
-  await trx
-    .updateTable('dunning_cases')
-    .set({
-      status: planned.status,
-      step_index: planned.stepIndex,
-      last_category: planned.lastCategory,
-      awaiting_new_method: planned.awaitingNewMethod,
-      renewal_retry_at: planned.renewalRetryAt,
-      renewal_retry_reason: planned.renewalRetryReason ?? null,
-      step_at: planned.stepAt ?? null,
-      quick_retry_at: planned.quickRetryAt ?? null,
-      quick_retries: planned.quickRetries ?? 0,
-      last_decline_at: planned.lastDeclineAt ?? null,
-      next_action_at: next,
-      ...(extra.pending_attempt_id !== undefined
-        ? { pending_attempt_id: extra.pending_attempt_id }
-        : {}),
-      ...(extra.retries_made !== undefined ? { retries_made: extra.retries_made } : {}),
-      ...(extra.amount_due_minor !== undefined ? { amount_due_minor: extra.amount_due_minor } : {}),
-      updated_at: new Date(),
-    })
-    .where('merchant_id', '=', row.merchant_id)
-    .where('case_id', '=', row.case_id)
-    .execute();
+  const patch: Partial<CaseRow> = {
+    status: planned.status,
+    step_index: planned.stepIndex,
+    last_category: planned.lastCategory,
+    awaiting_new_method: planned.awaitingNewMethod,
+    renewal_retry_at: planned.renewalRetryAt,
+    renewal_retry_reason: planned.renewalRetryReason ?? null,
+    step_at: planned.stepAt ?? null,
+    quick_retry_at: planned.quickRetryAt ?? null,
+    quick_retries: planned.quickRetries ?? 0,
+    last_decline_at: planned.lastDeclineAt ?? null,
+    next_action_at: next,
+    ...(extra.pending_attempt_id !== undefined
+      ? { pending_attempt_id: extra.pending_attempt_id }
+      : {}),
+    ...(extra.retries_made !== undefined ? { retries_made: extra.retries_made } : {}),
+    ...(extra.amount_due_minor !== undefined ? { amount_due_minor: extra.amount_due_minor } : {}),
+    ...(extra.release ? { lease_owner: null, lease_until: null } : {}),
+    updated_at: new Date(),
+  };
+  Object.assign(row, patch);
+  updateRow(w.unit, 'dunning_cases', caseKey(row), patch);
   return planned;
 }
 
-/** The customer's pay cycle, learned from the times their payments went through. */
-async function payCycleOf(trx: Db, row: CaseRow, timeZone: string): Promise<PayCycle | null> {
-  const paid = await trx
-    .selectFrom('payment_attempts as a')
-    .innerJoin('subscriptions as s', (j) =>
-      j
-        .onRef('s.merchant_id', '=', 'a.merchant_id')
-        .onRef('s.subscription_id', '=', 'a.subscription_id'),
-    )
-    .innerJoin('subscriptions as mine', (j) =>
-      j
-        .onRef('mine.merchant_id', '=', 's.merchant_id')
-        .onRef('mine.customer_id', '=', 's.customer_id'),
-    )
-    .select('a.completed_at')
-    .where('mine.merchant_id', '=', row.merchant_id)
-    .where('mine.subscription_id', '=', row.subscription_id)
-    .where('a.status', '=', 'succeeded')
-    .orderBy('a.completed_at', 'desc')
-    .limit(24)
-    .execute();
-  return learnPayCycle(
-    paid.flatMap((p) => (p.completed_at ? [p.completed_at] : [])),
-    timeZone,
-  );
+/** Lets the worker pick the case up again at its next action time. */
+export function releaseCaseIn(w: Work, row: CaseRow): void {
+  row.lease_owner = null;
+  row.lease_until = null;
+  updateRow(w.unit, 'dunning_cases', caseKey(row), { lease_owner: null, lease_until: null });
+}
+
+export async function saveCase(
+  trx: Db,
+  row: CaseRow,
+  data: CaseData,
+  def: StrategyDefinition,
+  extra: SaveExtra,
+): Promise<CaseData> {
+  const copy = { ...row };
+  return withWork(trx, { subs: [], cases: [copy] }, (w) => saveCaseIn(w, copy, data, def, extra));
 }
 
 export type FailedCharge = {
@@ -145,31 +159,33 @@ export type FailedCharge = {
   scope: 'subscription' | 'group';
 };
 
+/** A group primary (a subscription others point to) takes its whole group into dunning. */
+export function scopeIn(w: World, sub: SubscriptionRow): 'subscription' | 'group' {
+  if (sub.primary_subscription_id) return 'subscription';
+  return (w.members.get(key(sub.merchant_id, sub.subscription_id))?.length ?? 0) > 0
+    ? 'group'
+    : 'subscription';
+}
+
 /**
  * A charge failed: open a case, or add the amount to the open one without resetting its
  * schedule (SPEC section 3). Moves the subscription (and a primary's group) to past_due.
+ * Needs the world loaded with `openCases`.
  */
-export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<CaseRow> {
+export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
   const { sub, at } = f;
-  const open = await trx
-    .selectFrom('dunning_cases')
-    .selectAll()
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .where('status', '=', 'open')
-    .forUpdate()
-    .executeTakeFirst();
+  const subKey = key(sub.merchant_id, sub.subscription_id);
+  const open = w.world.openCases.get(subKey);
 
   if (open) {
     const amount = open.amount_due_minor + f.amountMinor;
-    await trx
-      .updateTable('dunning_cases')
-      .set({ amount_due_minor: amount, updated_at: new Date() })
-      .where('merchant_id', '=', open.merchant_id)
-      .where('case_id', '=', open.case_id)
-      .execute();
-    await tagCharges(trx, sub.merchant_id, f.chargeIds, open.case_id);
-    await recordEvent(trx, {
+    open.amount_due_minor = amount;
+    updateRow(w.unit, 'dunning_cases', caseKey(open), {
+      amount_due_minor: amount,
+      updated_at: new Date(),
+    });
+    tagCharges(w.unit, sub.merchant_id, f.chargeIds, open.case_id);
+    addEvent(w.unit, {
       merchantId: sub.merchant_id,
       type: 'dunning_case.amount_added',
       occurredAt: at,
@@ -183,86 +199,67 @@ export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<Case
         why: 'the open case continues its schedule; it is not reset',
       },
     });
-    return { ...open, amount_due_minor: amount };
+    return open;
   }
 
-  const pm = sub.payment_method_id
-    ? await trx
-        .selectFrom('payment_methods')
-        .select('type')
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('payment_method_id', '=', sub.payment_method_id)
-        .executeTakeFirst()
-    : undefined;
+  const pm = paymentMethodIn(w.world, sub.merchant_id, sub.payment_method_id);
   const pmType: PaymentMethodType = pm?.type ?? 'pay_link';
-  const strategy = await defaultStrategyFor(trx, sub.merchant_id, pmType);
+  const strategy = w.world.defaults.get(key(sub.merchant_id, pmType));
   if (!strategy)
     throw new Error(`merchant ${sub.merchant_id} has no default strategy for ${pmType}`);
-  const customer = await trx
-    .selectFrom('customers')
-    .select('time_zone')
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('customer_id', '=', sub.customer_id)
-    .executeTakeFirstOrThrow();
-  const def = await loadStrategyVersion(
-    trx,
-    sub.merchant_id,
-    strategy.strategy_id,
-    strategy.current_version,
-  );
+  const timeZone = w.world.zones.get(key(sub.merchant_id, sub.customer_id));
+  if (timeZone === undefined) throw new Error(`no customer ${sub.customer_id}`);
+  const def = strategyIn(w.world, sub.merchant_id, strategy.strategy_id, strategy.current_version);
 
   const data: CaseData = {
     status: 'open',
     openedAt: at,
     stepIndex: 0,
-    timeZone: customer.time_zone,
+    timeZone,
     paymentMethodType: pmType,
     lastCategory: f.category,
     awaitingNewMethod: f.category !== null && blocksRetryUntilMethodChanges(f.category),
     renewalRetryAt: null,
     lastDeclineAt: f.category !== null ? at : null,
   };
-  const inserted = await trx
-    .insertInto('dunning_cases')
-    .values({
-      merchant_id: sub.merchant_id,
-      case_id: newId('case'),
-      subscription_id: sub.subscription_id,
-      scope: f.scope,
-      payment_method_id: sub.payment_method_id,
-      payment_method_type: pmType,
-      strategy_id: strategy.strategy_id,
-      strategy_version: strategy.current_version,
-      status: 'open',
-      outcome_reason: null,
-      opened_at: at,
-      time_zone: customer.time_zone,
-      last_category: f.category,
-      awaiting_new_method: data.awaitingNewMethod,
-      renewal_retry_at: null,
-      renewal_retry_reason: null,
-      step_at: null,
-      quick_retry_at: null,
-      last_decline_at: data.lastDeclineAt ?? null,
-      next_action_at: nextActionAt(data, def),
-      amount_due_minor: f.amountMinor,
-      currency: sub.currency,
-      pending_attempt_id: null,
-      lease_owner: null,
-      lease_until: null,
-      closed_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const planned = await saveCase(trx, inserted, data, def, { now: at });
-  const row = {
-    ...inserted,
-    next_action_at: nextActionAt(planned, def),
-    step_at: planned.stepAt ?? null,
-    quick_retry_at: planned.quickRetryAt ?? null,
+  const row: CaseRow = {
+    merchant_id: sub.merchant_id,
+    case_id: newId('case'),
+    subscription_id: sub.subscription_id,
+    scope: f.scope,
+    payment_method_id: sub.payment_method_id,
+    payment_method_type: pmType,
+    strategy_id: strategy.strategy_id,
+    strategy_version: strategy.current_version,
+    status: 'open',
+    outcome_reason: null,
+    opened_at: at,
+    time_zone: timeZone,
+    step_index: 0,
+    last_category: f.category,
+    awaiting_new_method: data.awaitingNewMethod,
+    renewal_retry_at: null,
+    renewal_retry_reason: null,
+    step_at: null,
+    quick_retry_at: null,
+    quick_retries: 0,
+    last_decline_at: data.lastDeclineAt ?? null,
+    next_action_at: nextActionAt(data, def),
+    amount_due_minor: f.amountMinor,
+    currency: sub.currency,
+    retries_made: 0,
+    pending_attempt_id: null,
+    lease_owner: null,
+    lease_until: null,
+    closed_at: null,
+    created_at: new Date(),
+    updated_at: new Date(),
   };
-  await tagCharges(trx, sub.merchant_id, f.chargeIds, row.case_id);
-  await recordEvent(trx, {
+  insertRow(w.unit, 'dunning_cases', row);
+  w.world.openCases.set(subKey, row);
+  saveCaseIn(w, row, data, def, { now: at });
+  tagCharges(w.unit, sub.merchant_id, f.chargeIds, row.case_id);
+  addEvent(w.unit, {
     merchantId: sub.merchant_id,
     type: 'dunning_case.opened',
     occurredAt: at,
@@ -279,7 +276,7 @@ export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<Case
       next_action_at: row.next_action_at?.toISOString() ?? null,
     },
   });
-  await applySubscriptionEvent(trx, sub, { kind: 'charge_failed' }, at, {
+  applySubscriptionEventIn(w, sub, { kind: 'charge_failed' }, at, {
     scope: f.scope,
     reason: f.reason,
     caseId: row.case_id,
@@ -287,22 +284,59 @@ export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<Case
   return row;
 }
 
-async function tagCharges(
-  trx: Db,
-  merchantId: string,
-  chargeIds: string[],
-  caseId: string,
-): Promise<void> {
-  if (chargeIds.length === 0) return;
-  await trx
-    .updateTable('charges')
-    .set({ case_id: caseId })
-    .where('merchant_id', '=', merchantId)
-    .where('charge_id', 'in', chargeIds)
-    .execute();
+export async function openOrContinueCase(trx: Db, f: FailedCharge): Promise<CaseRow> {
+  const sub = { ...f.sub };
+  return withWork(trx, { subs: [sub], openCases: true }, (w) =>
+    openOrContinueCaseIn(w, { ...f, sub }),
+  );
+}
+
+function tagCharges(u: Unit, merchantId: string, chargeIds: string[], caseId: string): void {
+  for (const chargeId of chargeIds)
+    updateRow(u, 'charges', { merchant_id: merchantId, charge_id: chargeId }, { case_id: caseId });
 }
 
 /** Everything owed is paid: charges paid, balance cleared, case recovered, subscription active. */
+export function recoverCaseIn(
+  w: Work,
+  row: CaseRow,
+  sub: SubscriptionRow,
+  at: Date,
+  via: string,
+  amountPaidMinor: number,
+): void {
+  w.unit.chargesPaid.push({
+    merchant_id: sub.merchant_id,
+    subscription_id: sub.subscription_id,
+    paid_at: at,
+  });
+  const balanceAfter = Math.max(0, sub.balance_minor - amountPaidMinor);
+  const patch = { balance_minor: balanceAfter, pending_attempt_id: null, updated_at: new Date() };
+  Object.assign(sub, patch);
+  updateRow(
+    w.unit,
+    'subscriptions',
+    { merchant_id: sub.merchant_id, subscription_id: sub.subscription_id },
+    patch,
+  );
+  closeCaseIn(w, row, 'recovered', via, at);
+  addEvent(w.unit, {
+    merchantId: sub.merchant_id,
+    type: 'payment.recovered',
+    occurredAt: at,
+    subscriptionId: sub.subscription_id,
+    caseId: row.case_id,
+    data: { amount_minor: amountPaidMinor, currency: sub.currency, via },
+  });
+  applySubscriptionEventIn(
+    w,
+    sub,
+    { kind: 'charge_succeeded', balanceAfterMinor: balanceAfter },
+    at,
+    { scope: row.scope, reason: `payment recovered (${via})`, caseId: row.case_id },
+  );
+}
+
 export async function recoverCase(
   trx: Db,
   row: CaseRow,
@@ -311,30 +345,8 @@ export async function recoverCase(
   via: string,
   amountPaidMinor: number,
 ): Promise<void> {
-  await markOutstandingChargesPaid(trx, sub, at);
-  const balanceAfter = Math.max(0, sub.balance_minor - amountPaidMinor);
-  await trx
-    .updateTable('subscriptions')
-    .set({ balance_minor: balanceAfter, pending_attempt_id: null, updated_at: new Date() })
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .execute();
-  await closeCase(trx, row, 'recovered', via, at);
-  await recordEvent(trx, {
-    merchantId: sub.merchant_id,
-    type: 'payment.recovered',
-    occurredAt: at,
-    subscriptionId: sub.subscription_id,
-    caseId: row.case_id,
-    data: { amount_minor: amountPaidMinor, currency: sub.currency, via },
-  });
-  await applySubscriptionEvent(
-    trx,
-    { ...sub, balance_minor: balanceAfter },
-    { kind: 'charge_succeeded', balanceAfterMinor: balanceAfter },
-    at,
-    { scope: row.scope, reason: `payment recovered (${via})`, caseId: row.case_id },
-  );
+  const [r, s] = [{ ...row }, { ...sub }];
+  await withWork(trx, { subs: [s] }, (w) => recoverCaseIn(w, r, s, at, via, amountPaidMinor));
 }
 
 export async function markOutstandingChargesPaid(
@@ -342,29 +354,29 @@ export async function markOutstandingChargesPaid(
   sub: SubscriptionRow,
   at: Date,
 ): Promise<void> {
-  await trx
-    .updateTable('charges')
-    .set({ status: 'paid', paid_at: at })
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .where('status', 'in', ['failed', 'pending'])
-    .execute();
+  await withWork(trx, { subs: [] }, (w) => {
+    w.unit.chargesPaid.push({
+      merchant_id: sub.merchant_id,
+      subscription_id: sub.subscription_id,
+      paid_at: at,
+    });
+  });
 }
 
 /** The final step: cancel or mark unpaid, with its optional message. */
-export async function finalizeCase(
-  trx: Db,
+export function finalizeCaseIn(
+  w: Work,
   row: CaseRow,
   sub: SubscriptionRow,
   action: FinalAction,
   message: MessageSpec | null,
   at: Date,
   why: string,
-): Promise<void> {
+): void {
   const outcome = action === 'cancel' ? 'canceled' : 'unpaid';
-  await closeCase(trx, row, outcome, why, at);
+  closeCaseIn(w, row, outcome, why, at);
   if (message) {
-    await queueMessage(trx, {
+    queueMessageIn(w.unit, {
       merchantId: row.merchant_id,
       caseId: row.case_id,
       subscriptionId: row.subscription_id,
@@ -377,7 +389,7 @@ export async function finalizeCase(
       at,
     });
   }
-  await applySubscriptionEvent(trx, sub, { kind: 'final_action', action }, at, {
+  applySubscriptionEventIn(w, sub, { kind: 'final_action', action }, at, {
     scope: row.scope,
     reason: `final step: ${action}`,
     caseId: row.case_id,
@@ -386,34 +398,30 @@ export async function finalizeCase(
 
 /** Ends a case for a reason outside its schedule (canceled subscription, refund, dispute). */
 export async function stopCase(trx: Db, row: CaseRow, reason: string, at: Date): Promise<void> {
-  await closeCase(trx, row, 'stopped', reason, at);
+  await withWork(trx, { subs: [] }, (w) => closeCaseIn(w, { ...row }, 'stopped', reason, at));
 }
 
-async function closeCase(
-  trx: Db,
+function closeCaseIn(
+  w: Work,
   row: CaseRow,
   status: CaseRow['status'],
   reason: string,
   at: Date,
-): Promise<void> {
-  await trx
-    .updateTable('dunning_cases')
-    .set({
-      status,
-      outcome_reason: reason,
-      closed_at: at,
-      next_action_at: null,
-      renewal_retry_at: null,
-      pending_attempt_id: null,
-      lease_owner: null,
-      lease_until: null,
-      updated_at: new Date(),
-    })
-    .where('merchant_id', '=', row.merchant_id)
-    .where('case_id', '=', row.case_id)
-    .execute();
-  await cancelPendingMessages(trx, row.merchant_id, row.case_id, at);
-  await recordEvent(trx, {
+): void {
+  const patch: Partial<CaseRow> = {
+    status,
+    outcome_reason: reason,
+    closed_at: at,
+    next_action_at: null,
+    renewal_retry_at: null,
+    pending_attempt_id: null,
+    lease_owner: null,
+    lease_until: null,
+    updated_at: new Date(),
+  };
+  updateRow(w.unit, 'dunning_cases', caseKey(row), patch);
+  cancelMessagesOf(w.unit, row.merchant_id, row.case_id, at);
+  addEvent(w.unit, {
     merchantId: row.merchant_id,
     type: `dunning_case.${status}`,
     occurredAt: at,
@@ -427,4 +435,13 @@ async function closeCase(
       retries_made: row.retries_made,
     },
   });
+  Object.assign(row, patch);
+  const open = w.world.openCases.get(key(row.merchant_id, row.subscription_id));
+  if (open?.case_id === row.case_id)
+    w.world.openCases.delete(key(row.merchant_id, row.subscription_id));
+}
+
+/** Queues a customer message and its `message.queued` event (skipped if already queued). */
+export function queueMessageIn(u: Unit, m: MessageIntent): boolean {
+  return addMessage(u, m, messageQueuedEvent(m));
 }

@@ -1,9 +1,10 @@
 // The message hard-decline dunning sends (SPEC section 4), written in the transaction that
 // records the hard-declined automatic renewal. Its switches are set by setHardDeclineDunning.
 import type { Db } from '../../adapters/db/connect.ts';
-import { queueMessage } from '../../adapters/db/events.repo.ts';
 import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
 import { updateLinkValidity } from '../../domain/subscription/update-link.ts';
+import { queueMessageIn } from './cases.ts';
+import { type Work, withWork } from './world.ts';
 
 export type HardDeclineDunningSettings = { available: boolean; active: boolean };
 
@@ -14,20 +15,17 @@ export function hardDeclineDunningOf(settings: unknown): HardDeclineDunningSetti
   return { available, active: available && value?.active === true };
 }
 
-/** Called in the transaction that records a declined automatic renewal. */
-export async function sendHardDeclineMessage(
-  trx: Db,
+/** Called while recording a declined automatic renewal; the merchant is in the world. */
+export function sendHardDeclineMessageIn(
+  w: Work,
   sub: SubscriptionRow,
   attempt: AttemptRow,
   caseId: string,
   at: Date,
-): Promise<boolean> {
+): boolean {
   if (!sub.auto_renew) return false;
-  const merchant = await trx
-    .selectFrom('merchants')
-    .select('settings')
-    .where('merchant_id', '=', sub.merchant_id)
-    .executeTakeFirstOrThrow();
+  const merchant = w.world.merchants.get(sub.merchant_id);
+  if (!merchant) throw new Error(`merchant ${sub.merchant_id} was not loaded`);
   if (!hardDeclineDunningOf(merchant.settings).active) return false;
   const link = updateLinkValidity(
     {
@@ -38,7 +36,7 @@ export async function sendHardDeclineMessage(
     },
     at,
   );
-  return queueMessage(trx, {
+  return queueMessageIn(w.unit, {
     merchantId: sub.merchant_id,
     caseId,
     subscriptionId: sub.subscription_id,
@@ -55,4 +53,16 @@ export async function sendHardDeclineMessage(
       update_link_expires_at: link.expiresAt?.toISOString() ?? null,
     },
   });
+}
+
+export async function sendHardDeclineMessage(
+  trx: Db,
+  sub: SubscriptionRow,
+  attempt: AttemptRow,
+  caseId: string,
+  at: Date,
+): Promise<boolean> {
+  return withWork(trx, { subs: [sub] }, (w) =>
+    sendHardDeclineMessageIn(w, sub, attempt, caseId, at),
+  );
 }

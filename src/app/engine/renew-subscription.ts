@@ -1,39 +1,45 @@
-// A subscription whose period has ended. Active: charge the new period through the gateway.
-// Past due: the new period joins the open case (never resetting it). Unpaid: it only accrues.
-import type { Db } from '../../adapters/db/connect.ts';
-import { recordEvent } from '../../adapters/db/events.repo.ts';
+// Subscriptions whose period has ended, a claimed batch at a time. Active: charge the new period
+// through the gateway. Past due: the new period joins the open case (never resetting it).
+// Unpaid: it only accrues. The same three phases as case steps (run-case-step.ts).
+import {
+  type ClaimedItem,
+  loadAttempts,
+  loadRenewalCharges,
+  lockSubscriptions,
+} from '../../adapters/db/engine.repo.ts';
 import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
-import { renewalWhilePastDue } from '../../domain/case/case.ts';
+import {
+  addEvent,
+  flushUnit,
+  insertRow,
+  newUnit,
+  updateRow,
+} from '../../adapters/db/unit-of-work.ts';
+import { renewalWhilePastDue, UNKNOWN_OUTCOME_RECHECK_MS } from '../../domain/case/case.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
-import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
-import { insertAttempt, loadAttempt, recordAttemptResult, sendAttempt } from './attempts.ts';
-import { caseData, openOrContinueCase, saveCase, strategyOf } from './cases.ts';
-import { sendHardDeclineMessage } from './hard-decline-message.ts';
-import { lockSubscription as lockSubscriptionRow } from './lock-case.ts';
-import { applySubscriptionEvent } from './subscription-state.ts';
+import {
+  type AttemptOutcomeRecord,
+  chargeAttempt,
+  newAttemptIn,
+  recordAttemptResultIn,
+} from './attempts.ts';
+import { caseData, caseStrategy, openOrContinueCaseIn, saveCaseIn, scopeIn } from './cases.ts';
+import { sendHardDeclineMessageIn } from './hard-decline-message.ts';
+import { inParallel } from './in-parallel.ts';
+import { itemNow, type StepOptions } from './run-case-step.ts';
+import { applySubscriptionEventIn } from './subscription-state.ts';
+import { key, loadWorld, paymentMethodIn, type Work, withWork } from './world.ts';
 
 export type RenewalReport = 'renewed' | 'failed' | 'accrued' | 'ended' | 'unanswered' | 'skipped';
 
-type Locked = { sub: SubscriptionRow; now: Date };
+type Send = { item: ClaimedItem; attempt: AttemptRow; token: string | null; now: Date };
 
-async function lockSubscription(
-  trx: Db,
-  deps: Deps,
-  merchantId: string,
-  subscriptionId: string,
-  workerId: string,
-): Promise<Locked | null> {
-  const sub = await lockSubscriptionRow(trx, merchantId, subscriptionId);
-  if (!sub || sub.lease_owner !== workerId) return null;
-  const merchant = await trx
-    .selectFrom('merchants')
-    .select('test_clock_at')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  return { sub, now: merchantNow(merchant, deps.clock) };
-}
+const subKey = (sub: SubscriptionRow) => ({
+  merchant_id: sub.merchant_id,
+  subscription_id: sub.subscription_id,
+});
 
 function nextPeriod(sub: SubscriptionRow) {
   return periodBounds(
@@ -42,141 +48,190 @@ function nextPeriod(sub: SubscriptionRow) {
   );
 }
 
+const releaseLease = (w: Work, sub: SubscriptionRow) =>
+  updateRow(w.unit, 'subscriptions', subKey(sub), { lease_owner: null, lease_until: null });
+
 /** Moves the subscription into its next period; `next_renewal_at` follows unless it is canceled. */
-async function advancePeriod(trx: Db, sub: SubscriptionRow, balanceMinor: number): Promise<void> {
+function advancePeriodIn(w: Work, sub: SubscriptionRow, balanceMinor: number): void {
   const bounds = nextPeriod(sub);
-  await trx
-    .updateTable('subscriptions')
-    .set({
-      period_index: sub.period_index + 1,
-      current_period_start: bounds.start,
-      current_period_end: bounds.end,
-      next_renewal_at: bounds.end,
-      balance_minor: balanceMinor,
-      pending_attempt_id: null,
-      lease_owner: null,
-      lease_until: null,
-      updated_at: new Date(),
-    })
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .execute();
+  updateRow(w.unit, 'subscriptions', subKey(sub), {
+    period_index: sub.period_index + 1,
+    current_period_start: bounds.start,
+    current_period_end: bounds.end,
+    next_renewal_at: bounds.end,
+    balance_minor: balanceMinor,
+    pending_attempt_id: null,
+    lease_owner: null,
+    lease_until: null,
+    updated_at: new Date(),
+  });
 }
 
-async function insertRenewalCharge(
-  trx: Db,
+function insertRenewalChargeIn(
+  w: Work,
   sub: SubscriptionRow,
   status: 'pending' | 'failed',
-): Promise<string> {
+): string {
   const bounds = nextPeriod(sub);
   const chargeId = newId('ch');
-  await trx
-    .insertInto('charges')
-    .values({
-      merchant_id: sub.merchant_id,
-      charge_id: chargeId,
-      subscription_id: sub.subscription_id,
-      kind: 'renewal',
-      component_kind: null,
-      description: `${sub.product_name}, ${bounds.start.toISOString().slice(0, 10)} to ${bounds.end.toISOString().slice(0, 10)}`,
-      amount_minor: sub.price_minor,
-      currency: sub.currency,
-      period_start: bounds.start,
-      period_end: bounds.end,
-      status,
-      case_id: null,
-      paid_at: null,
-    })
-    .execute();
+  insertRow(w.unit, 'charges', {
+    merchant_id: sub.merchant_id,
+    charge_id: chargeId,
+    subscription_id: sub.subscription_id,
+    kind: 'renewal',
+    component_kind: null,
+    description: `${sub.product_name}, ${bounds.start.toISOString().slice(0, 10)} to ${bounds.end.toISOString().slice(0, 10)}`,
+    amount_minor: sub.price_minor,
+    currency: sub.currency,
+    period_start: bounds.start,
+    period_end: bounds.end,
+    status,
+    case_id: null,
+    paid_at: null,
+    created_at: new Date(),
+  });
   return chargeId;
 }
 
-export async function renewSubscription(
+/** Renews a claimed batch of subscriptions; reports by subscription id. */
+export async function renewSubscriptions(
   deps: Deps,
   workerId: string,
-  merchantId: string,
-  subscriptionId: string,
-): Promise<RenewalReport> {
-  const phase1 = await deps.db.transaction().execute(async (trx) => {
-    const locked = await lockSubscription(trx, deps, merchantId, subscriptionId, workerId);
-    if (!locked) return { kind: 'done' as const, report: 'skipped' as const };
-    const { sub, now } = locked;
-    if (sub.pending_attempt_id)
-      return {
-        kind: 'send' as const,
-        attempt: await loadAttempt(trx, merchantId, sub.pending_attempt_id),
-        now,
-      };
-    if (sub.next_renewal_at === null || sub.next_renewal_at.getTime() > now.getTime()) {
-      await trx
-        .updateTable('subscriptions')
-        .set({ lease_owner: null, lease_until: null })
-        .where('merchant_id', '=', merchantId)
-        .where('subscription_id', '=', subscriptionId)
-        .execute();
-      return { kind: 'done' as const, report: 'skipped' as const };
-    }
-    const report = await renewWithoutCharging(trx, sub, now);
-    if (report) return { kind: 'done' as const, report };
+  items: readonly ClaimedItem[],
+  options: StepOptions = {},
+): Promise<Map<string, RenewalReport>> {
+  const reports = new Map<string, RenewalReport>(
+    items.map((i) => [key(i.merchantId, i.id), 'skipped']),
+  );
+  if (items.length === 0) return reports;
+  const itemOf = new Map(items.map((i) => [key(i.merchantId, i.id), i]));
 
-    const chargeId = await insertRenewalCharge(trx, sub, 'pending');
-    const attempt = await insertAttempt(trx, {
-      merchantId,
-      subscriptionId,
-      caseId: null,
-      paymentMethodId: sub.payment_method_id,
-      purpose: 'renewal',
-      amountMinor: sub.price_minor,
-      currency: sub.currency,
-      // One key per period, named by its start: a reactivation starts new periods, never old keys.
-      idempotencyKey: `${subscriptionId}:renewal:${nextPeriod(sub).start.toISOString()}`,
-      why: 'period ended; renewal charge',
-      at: now,
+  const sends = await deps.db.transaction().execute(async (trx) => {
+    const subs = (
+      await lockSubscriptions(
+        trx,
+        items.map((i) => ({ merchantId: i.merchantId, id: i.id })),
+      )
+    ).filter((s) => s.lease_owner === workerId);
+    const pending = new Map(
+      (
+        await loadAttempts(
+          trx,
+          subs.flatMap((s) =>
+            s.pending_attempt_id ? [{ merchantId: s.merchant_id, id: s.pending_attempt_id }] : [],
+          ),
+        )
+      ).map((a) => [key(a.merchant_id, a.attempt_id), a]),
+    );
+    const world = await loadWorld(trx, {
+      subs,
+      openCases: true,
+      paymentMethods: [...pending.values()].flatMap((a) =>
+        a.payment_method_id ? [{ merchantId: a.merchant_id, id: a.payment_method_id }] : [],
+      ),
     });
-    await trx
-      .updateTable('subscriptions')
-      .set({ pending_attempt_id: attempt.attempt_id })
-      .where('merchant_id', '=', merchantId)
-      .where('subscription_id', '=', subscriptionId)
-      .execute();
-    void chargeId;
-    return { kind: 'send' as const, attempt, now };
+    const w: Work = { world, unit: newUnit() };
+    const tokenOf = (a: AttemptRow) =>
+      paymentMethodIn(world, a.merchant_id, a.payment_method_id)?.gateway_token ?? null;
+    const out: Send[] = [];
+    for (const sub of subs) {
+      const item = itemOf.get(key(sub.merchant_id, sub.subscription_id))!;
+      const now = itemNow(deps, item);
+      if (sub.pending_attempt_id) {
+        const attempt = pending.get(key(sub.merchant_id, sub.pending_attempt_id))!;
+        out.push({ item, attempt, token: tokenOf(attempt), now });
+        continue;
+      }
+      if (sub.next_renewal_at === null || sub.next_renewal_at.getTime() > now.getTime()) {
+        releaseLease(w, sub);
+        continue;
+      }
+      const report = renewWithoutChargingIn(w, sub, now);
+      if (report) {
+        reports.set(key(sub.merchant_id, sub.subscription_id), report);
+        continue;
+      }
+      insertRenewalChargeIn(w, sub, 'pending');
+      const attempt = newAttemptIn(w, {
+        merchantId: sub.merchant_id,
+        subscriptionId: sub.subscription_id,
+        caseId: null,
+        paymentMethodId: sub.payment_method_id,
+        purpose: 'renewal',
+        amountMinor: sub.price_minor,
+        currency: sub.currency,
+        // One key per period, named by its start: a reactivation starts new periods, never old keys.
+        idempotencyKey: `${sub.subscription_id}:renewal:${nextPeriod(sub).start.toISOString()}`,
+        why: 'period ended; renewal charge',
+        at: now,
+      });
+      updateRow(w.unit, 'subscriptions', subKey(sub), { pending_attempt_id: attempt.attempt_id });
+      out.push({ item, attempt, token: tokenOf(attempt), now });
+    }
+    await flushUnit(trx, w.unit);
+    return out;
   });
-  if (phase1.kind === 'done') return phase1.report;
+  if (sends.length === 0) return reports;
 
-  const result = await sendAttempt(deps.db, deps.gateway, phase1.attempt, phase1.now);
+  const results = await inParallel(sends, options.maxInFlight ?? 1, (s) =>
+    chargeAttempt(deps.gateway, s.attempt, s.token, s.now),
+  );
 
-  return deps.db.transaction().execute(async (trx) => {
-    const locked = await lockSubscription(trx, deps, merchantId, subscriptionId, workerId);
-    if (!locked || locked.sub.pending_attempt_id !== phase1.attempt.attempt_id) return 'skipped';
-    const outcome = await recordAttemptResult(trx, phase1.attempt, result, locked.now);
-    return applyRenewalOutcome(trx, locked, phase1.attempt, outcome);
+  await deps.db.transaction().execute(async (trx) => {
+    const subs = await lockSubscriptions(
+      trx,
+      sends.map((s) => ({ merchantId: s.item.merchantId, id: s.item.id })),
+    );
+    const subOf = new Map(subs.map((s) => [key(s.merchant_id, s.subscription_id), s]));
+    const current = sends.flatMap((send, i) => {
+      const sub = subOf.get(key(send.item.merchantId, send.item.id));
+      return sub &&
+        sub.lease_owner === workerId &&
+        sub.pending_attempt_id === send.attempt.attempt_id
+        ? [{ sub, send, result: results[i]! }]
+        : [];
+    });
+    const world = await loadWorld(trx, { subs: current.map((c) => c.sub), openCases: true });
+    const charges = await loadRenewalCharges(
+      trx,
+      current.map(({ sub }) => ({
+        merchantId: sub.merchant_id,
+        subscriptionId: sub.subscription_id,
+        periodStart: nextPeriod(sub).start,
+      })),
+    );
+    const chargeOf = new Map(
+      charges.map((c) => [key(c.merchant_id, c.subscription_id), c.charge_id]),
+    );
+    const w: Work = { world, unit: newUnit() };
+    for (const { sub, send, result } of current) {
+      const now = send.item.clockAt ?? deps.clock.now();
+      const chargeId = chargeOf.get(key(sub.merchant_id, sub.subscription_id));
+      if (!chargeId) throw new Error(`no renewal charge for ${sub.subscription_id}`);
+      const outcome = recordAttemptResultIn(w, send.attempt, result, now);
+      reports.set(
+        key(sub.merchant_id, sub.subscription_id),
+        applyRenewalOutcomeIn(w, sub, now, send.attempt, outcome, chargeId),
+      );
+    }
+    await flushUnit(trx, w.unit);
   });
+  return reports;
 }
 
 /** Renewals that need no gateway call: ending, accruing on unpaid, or joining an open case. */
-async function renewWithoutCharging(
-  trx: Db,
-  sub: SubscriptionRow,
-  now: Date,
-): Promise<RenewalReport | null> {
+function renewWithoutChargingIn(w: Work, sub: SubscriptionRow, now: Date): RenewalReport | null {
   if (sub.state === 'canceled') {
-    await trx
-      .updateTable('subscriptions')
-      .set({ next_renewal_at: null, lease_owner: null, lease_until: null })
-      .where('merchant_id', '=', sub.merchant_id)
-      .where('subscription_id', '=', sub.subscription_id)
-      .execute();
+    updateRow(w.unit, 'subscriptions', subKey(sub), {
+      next_renewal_at: null,
+      lease_owner: null,
+      lease_until: null,
+    });
     return 'ended';
   }
   if (!sub.auto_renew) {
-    await trx
-      .updateTable('subscriptions')
-      .set({ lease_owner: null, lease_until: null })
-      .where('merchant_id', '=', sub.merchant_id)
-      .where('subscription_id', '=', sub.subscription_id)
-      .execute();
-    await applySubscriptionEvent(trx, sub, { kind: 'canceled' }, now, {
+    releaseLease(w, sub);
+    applySubscriptionEventIn(w, sub, { kind: 'canceled' }, now, {
       scope: 'subscription',
       reason: 'period ended and auto-renew is off',
     });
@@ -184,9 +239,9 @@ async function renewWithoutCharging(
   }
   if (sub.state === 'unpaid') {
     // Unpaid keeps accruing charges but is not collected automatically (SPEC section 2).
-    const chargeId = await insertRenewalCharge(trx, sub, 'failed');
-    await advancePeriod(trx, sub, sub.balance_minor + sub.price_minor);
-    await recordEvent(trx, {
+    const chargeId = insertRenewalChargeIn(w, sub, 'failed');
+    advancePeriodIn(w, sub, sub.balance_minor + sub.price_minor);
+    addEvent(w.unit, {
       merchantId: sub.merchant_id,
       type: 'charge.accrued',
       occurredAt: now,
@@ -201,18 +256,11 @@ async function renewWithoutCharging(
     return 'accrued';
   }
   if (sub.state === 'past_due') {
-    const openCase = await trx
-      .selectFrom('dunning_cases')
-      .selectAll()
-      .where('merchant_id', '=', sub.merchant_id)
-      .where('subscription_id', '=', sub.subscription_id)
-      .where('status', '=', 'open')
-      .forUpdate()
-      .executeTakeFirst();
+    const openCase = w.world.openCases.get(key(sub.merchant_id, sub.subscription_id));
     if (openCase) {
-      const chargeId = await insertRenewalCharge(trx, sub, 'failed');
-      await advancePeriod(trx, sub, sub.balance_minor + sub.price_minor);
-      const row = await openOrContinueCase(trx, {
+      const chargeId = insertRenewalChargeIn(w, sub, 'failed');
+      advancePeriodIn(w, sub, sub.balance_minor + sub.price_minor);
+      const row = openOrContinueCaseIn(w, {
         sub,
         amountMinor: sub.price_minor,
         chargeIds: [chargeId],
@@ -221,17 +269,13 @@ async function renewWithoutCharging(
         at: now,
         scope: openCase.scope,
       });
-      const def = await strategyOf(trx, row);
+      const def = caseStrategy(w.world, row);
       const data = caseData(row);
       const plan = renewalWhilePastDue(data, def, now);
-      await saveCase(
-        trx,
-        row,
-        { ...data, renewalRetryAt: plan.retryAt, renewalRetryReason: null },
-        def,
-        { now },
-      );
-      await recordEvent(trx, {
+      saveCaseIn(w, row, { ...data, renewalRetryAt: plan.retryAt, renewalRetryReason: null }, def, {
+        now,
+      });
+      addEvent(w.unit, {
         merchantId: sub.merchant_id,
         type: 'dunning_case.decision',
         occurredAt: now,
@@ -242,58 +286,40 @@ async function renewWithoutCharging(
       return 'accrued';
     }
   }
-  const pmType = sub.payment_method_id
-    ? (
-        await trx
-          .selectFrom('payment_methods')
-          .select('type')
-          .where('merchant_id', '=', sub.merchant_id)
-          .where('payment_method_id', '=', sub.payment_method_id)
-          .executeTakeFirst()
-      )?.type
-    : undefined;
+  const pmType = paymentMethodIn(w.world, sub.merchant_id, sub.payment_method_id)?.type;
   if (!pmType || pmType === 'pay_link') {
     // Nothing to pull from: the renewal is owed and the case asks the customer to pay by link.
-    const chargeId = await insertRenewalCharge(trx, sub, 'failed');
-    await advancePeriod(trx, sub, sub.balance_minor + sub.price_minor);
-    await openOrContinueCase(trx, {
+    const chargeId = insertRenewalChargeIn(w, sub, 'failed');
+    advancePeriodIn(w, sub, sub.balance_minor + sub.price_minor);
+    openOrContinueCaseIn(w, {
       sub,
       amountMinor: sub.price_minor,
       chargeIds: [chargeId],
       category: null,
       reason: pmType ? 'renewal due on a pay-link method' : 'no payment method on file',
       at: now,
-      scope: await scopeOf(trx, sub),
+      scope: scopeIn(w.world, sub),
     });
     return 'failed';
   }
   return null;
 }
 
-async function applyRenewalOutcome(
-  trx: Db,
-  { sub, now }: Locked,
+function applyRenewalOutcomeIn(
+  w: Work,
+  sub: SubscriptionRow,
+  now: Date,
   attempt: AttemptRow,
-  outcome: Awaited<ReturnType<typeof recordAttemptResult>>,
-): Promise<RenewalReport> {
-  const charge = await trx
-    .selectFrom('charges')
-    .select('charge_id')
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .where('kind', '=', 'renewal')
-    .where('period_start', '=', nextPeriod(sub).start)
-    .executeTakeFirstOrThrow();
+  outcome: AttemptOutcomeRecord,
+  chargeId: string,
+): RenewalReport {
+  const charge = { merchant_id: sub.merchant_id, charge_id: chargeId };
+  const period = nextPeriod(sub);
   switch (outcome.kind) {
     case 'succeeded': {
-      await trx
-        .updateTable('charges')
-        .set({ status: 'paid', paid_at: now })
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('charge_id', '=', charge.charge_id)
-        .execute();
-      await advancePeriod(trx, sub, sub.balance_minor);
-      await recordEvent(trx, {
+      updateRow(w.unit, 'charges', charge, { status: 'paid', paid_at: now });
+      advancePeriodIn(w, sub, sub.balance_minor);
+      addEvent(w.unit, {
         merchantId: sub.merchant_id,
         type: 'subscription.renewed',
         occurredAt: now,
@@ -302,44 +328,34 @@ async function applyRenewalOutcome(
           attempt_id: attempt.attempt_id,
           amount_minor: attempt.amount_minor,
           currency: attempt.currency,
-          period_start: nextPeriod(sub).start.toISOString(),
-          period_end: nextPeriod(sub).end.toISOString(),
+          period_start: period.start.toISOString(),
+          period_end: period.end.toISOString(),
         },
       });
       return 'renewed';
     }
     case 'unknown':
-      await trx
-        .updateTable('subscriptions')
-        .set({
-          next_renewal_at: new Date(now.getTime() + 15 * 60_000),
-          lease_owner: null,
-          lease_until: null,
-        })
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('subscription_id', '=', sub.subscription_id)
-        .execute();
-      await recordEvent(trx, {
+      updateRow(w.unit, 'subscriptions', subKey(sub), {
+        next_renewal_at: new Date(now.getTime() + UNKNOWN_OUTCOME_RECHECK_MS),
+        lease_owner: null,
+        lease_until: null,
+      });
+      addEvent(w.unit, {
         merchantId: sub.merchant_id,
         type: 'payment_attempt.unanswered',
         occurredAt: now,
         subscriptionId: sub.subscription_id,
         data: {
           attempt_id: attempt.attempt_id,
-          why: 'gateway did not answer; the same charge is re-sent in 15 minutes with its idempotency key',
+          why: `gateway did not answer; the same charge is re-sent in ${UNKNOWN_OUTCOME_RECHECK_MS / 60_000} minutes with its idempotency key`,
         },
       });
       return 'unanswered';
     case 'declined': {
-      await trx
-        .updateTable('charges')
-        .set({ status: 'failed' })
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('charge_id', '=', charge.charge_id)
-        .execute();
+      updateRow(w.unit, 'charges', charge, { status: 'failed' });
       const balance = sub.balance_minor + attempt.amount_minor;
-      await advancePeriod(trx, sub, balance);
-      await recordEvent(trx, {
+      advancePeriodIn(w, sub, balance);
+      addEvent(w.unit, {
         merchantId: sub.merchant_id,
         type: 'payment_attempt.failed',
         occurredAt: now,
@@ -354,17 +370,17 @@ async function applyRenewalOutcome(
           classification: outcome.classification.why,
         },
       });
-      const opened = await openOrContinueCase(trx, {
+      const opened = openOrContinueCaseIn(w, {
         sub: { ...sub, balance_minor: balance },
         amountMinor: attempt.amount_minor,
-        chargeIds: [charge.charge_id],
+        chargeIds: [chargeId],
         category: outcome.classification.category,
         reason: 'renewal charge declined',
         at: now,
-        scope: await scopeOf(trx, sub),
+        scope: scopeIn(w.world, sub),
       });
       if (outcome.classification.category === 'hard')
-        await sendHardDeclineMessage(trx, sub, attempt, opened.case_id, now);
+        sendHardDeclineMessageIn(w, sub, attempt, opened.case_id, now);
       return 'failed';
     }
     default: {
@@ -375,14 +391,9 @@ async function applyRenewalOutcome(
 }
 
 /** A group primary (a subscription others point to) takes its whole group into dunning. */
-export async function scopeOf(trx: Db, sub: SubscriptionRow): Promise<'subscription' | 'group'> {
-  if (sub.primary_subscription_id) return 'subscription';
-  const member = await trx
-    .selectFrom('subscriptions')
-    .select('subscription_id')
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('primary_subscription_id', '=', sub.subscription_id)
-    .limit(1)
-    .executeTakeFirst();
-  return member ? 'group' : 'subscription';
+export async function scopeOf(
+  trx: Deps['db'],
+  sub: SubscriptionRow,
+): Promise<'subscription' | 'group'> {
+  return withWork(trx, { subs: [sub] }, (w) => scopeIn(w.world, sub));
 }

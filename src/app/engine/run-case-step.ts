@@ -1,8 +1,17 @@
-// One due dunning case, carried one schedule entry forward. Three short transactions at most:
-// decide (and record the attempt with its key), call the gateway outside any transaction, apply.
+// Due dunning cases, each carried one schedule entry forward, a whole claimed batch at a time in
+// three phases: decide every case (and record each retry's attempt with its key) in one
+// transaction; call the gateway for all retries at once, outside any transaction; apply every
+// answer in one transaction. Reads and writes are set-wise (world.ts, unit-of-work.ts).
 import type { Db } from '../../adapters/db/connect.ts';
-import { queueMessage, recordEvent } from '../../adapters/db/events.repo.ts';
+import {
+  type ClaimedItem,
+  loadAttempts,
+  lockLeasedCases,
+  lockSubscriptions,
+} from '../../adapters/db/engine.repo.ts';
 import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { addEvent, flushUnit, newUnit } from '../../adapters/db/unit-of-work.ts';
+import type { ChargeResult } from '../../adapters/gateways/port.ts';
 import {
   afterAttempt,
   type CaseData,
@@ -11,20 +20,27 @@ import {
 } from '../../domain/case/case.ts';
 import { messageIntent } from '../../domain/case/message-intent.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
-import { merchantNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import {
   type AttemptOutcomeRecord,
-  insertAttempt,
-  loadAttempt,
-  recordAttemptOutcome,
-  recordAttemptResult,
-  sendAttempt,
+  chargeAttempt,
+  newAttemptIn,
+  recordAttemptOutcomeIn,
+  recordAttemptResultIn,
 } from './attempts.ts';
-import { caseData, finalizeCase, recoverCase, saveCase, strategyOf } from './cases.ts';
-import { credentialVerdict } from './credential-history.ts';
-import { sendHardDeclineMessage } from './hard-decline-message.ts';
-import { lockSubscriptionAndCase, releaseLease } from './lock-case.ts';
+import {
+  caseData,
+  caseStrategy,
+  finalizeCaseIn,
+  queueMessageIn,
+  recoverCaseIn,
+  releaseCaseIn,
+  saveCaseIn,
+} from './cases.ts';
+import { caseVerdictIn } from './credential-history.ts';
+import { sendHardDeclineMessageIn } from './hard-decline-message.ts';
+import { inParallel } from './in-parallel.ts';
+import { key, loadWorld, paymentMethodIn, type Work } from './world.ts';
 
 const PURPOSE = { step: 'retry', renewal: 'renewal_retry', quick: 'quick_retry' } as const;
 
@@ -52,149 +68,237 @@ function attemptKey(
 export type StepReport = 'waited' | 'advanced' | 'retried' | 'finalized' | 'skipped';
 
 type Locked = { row: CaseRow; sub: SubscriptionRow; now: Date };
+type Send = { item: ClaimedItem; attempt: AttemptRow; token: string | null; now: Date };
 
-/** Locks the case if this worker still holds its lease; null when another worker took it over. */
-async function lockCase(
-  trx: Db,
-  deps: Deps,
-  merchantId: string,
-  caseId: string,
-  workerId: string,
-): Promise<Locked | null> {
-  const locked = await lockSubscriptionAndCase(trx, merchantId, caseId);
-  if (!locked || locked.row.lease_owner !== workerId) return null;
-  const merchant = await trx
-    .selectFrom('merchants')
-    .select('test_clock_at')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  return { row: locked.row, sub: locked.sub, now: merchantNow(merchant, deps.clock) };
+export type StepOptions = {
+  /** Gateway calls in flight at once across the batch. */
+  maxInFlight?: number;
+};
+
+/**
+ * Business time of an item: a test merchant's clock as it stood when the item was claimed (so a
+ * clock moved meanwhile never makes a step happen later than it was due); the real one otherwise.
+ */
+export function itemNow(deps: Deps, item: ClaimedItem): Date {
+  return item.clockAt ?? deps.clock.now();
 }
 
+/** Carries a claimed batch of cases one step each; reports by case id. */
+export async function runCaseSteps(
+  deps: Deps,
+  workerId: string,
+  items: readonly ClaimedItem[],
+  options: StepOptions = {},
+): Promise<Map<string, StepReport>> {
+  const reports = new Map<string, StepReport>(
+    items.map((i) => [key(i.merchantId, i.id), 'skipped']),
+  );
+  if (items.length === 0) return reports;
+
+  // Phase 1: decide, and for each retry commit the attempt and its idempotency key first.
+  const sends = await deps.db.transaction().execute(async (trx) => {
+    const locked = await lockBatch(trx, items, workerId);
+    const pendingIds = locked.flatMap(({ row }) =>
+      row.pending_attempt_id ? [{ merchantId: row.merchant_id, id: row.pending_attempt_id }] : [],
+    );
+    const pending = new Map(
+      (await loadAttempts(trx, pendingIds)).map((a) => [key(a.merchant_id, a.attempt_id), a]),
+    );
+    const world = await loadWorld(trx, {
+      subs: locked.map((l) => l.sub),
+      cases: locked.map((l) => l.row),
+      credentials: true,
+      paymentMethods: [...pending.values()].flatMap((a) =>
+        a.payment_method_id ? [{ merchantId: a.merchant_id, id: a.payment_method_id }] : [],
+      ),
+    });
+    const w: Work = { world, unit: newUnit() };
+    const out: Send[] = [];
+    for (const { item, row, sub } of locked) {
+      const now = itemNow(deps, item);
+      const tokenOf = (a: AttemptRow) =>
+        paymentMethodIn(world, a.merchant_id, a.payment_method_id)?.gateway_token ?? null;
+      if (row.pending_attempt_id) {
+        // A re-run after a crash or an unanswered call: re-send the same attempt, same key.
+        const attempt = pending.get(key(row.merchant_id, row.pending_attempt_id))!;
+        out.push({ item, attempt, token: tokenOf(attempt), now });
+        continue;
+      }
+      const def = caseStrategy(world, row);
+      const data = caseData(row);
+      // Card-network rules look at every attempt on this credential, across all its cases;
+      // attempts recorded earlier in this batch count too.
+      const verdict = caseVerdictIn(w, row, now);
+      const decision = decideNextStep(data, def, now, verdict);
+      const done = applyNonChargingDecisionIn(w, decision, { row, sub, now });
+      if (done) {
+        reports.set(key(row.merchant_id, row.case_id), done);
+        continue;
+      }
+      if (decision.kind !== 'retry') throw new Error(`unexpected decision ${decision.kind}`);
+      const attempt = newAttemptIn(w, {
+        merchantId: row.merchant_id,
+        subscriptionId: row.subscription_id,
+        caseId: row.case_id,
+        paymentMethodId: row.payment_method_id,
+        purpose: PURPOSE[decision.scheduled],
+        amountMinor: row.amount_due_minor,
+        currency: row.currency,
+        idempotencyKey: attemptKey(row, sub, data, decision),
+        why: decision.why,
+        at: now,
+      });
+      saveCaseIn(w, row, data, def, {
+        now,
+        pending_attempt_id: attempt.attempt_id,
+        retries_made: row.retries_made + 1,
+        nextActionAt: row.next_action_at,
+      });
+      addEvent(w.unit, {
+        merchantId: row.merchant_id,
+        type: 'dunning_case.retry_attempted',
+        occurredAt: now,
+        subscriptionId: row.subscription_id,
+        caseId: row.case_id,
+        data: {
+          why: decision.why,
+          attempt_id: attempt.attempt_id,
+          amount_minor: attempt.amount_minor,
+          currency: attempt.currency,
+          step_index: decision.stepIndex,
+          scheduled: decision.scheduled,
+        },
+      });
+      out.push({ item, attempt, token: tokenOf(attempt), now });
+    }
+    await flushUnit(trx, w.unit);
+    return out;
+  });
+  if (sends.length === 0) return reports;
+
+  // Phase 2: the gateway calls, outside any transaction, many in flight.
+  const results = await inParallel(sends, options.maxInFlight ?? 1, (s) =>
+    chargeAttempt(deps.gateway, s.attempt, s.token, s.now),
+  );
+
+  // Phase 3: apply every answer.
+  await deps.db.transaction().execute(async (trx) => {
+    const locked = await lockBatch(
+      trx,
+      sends.map((s) => s.item),
+      workerId,
+    );
+    const byCase = new Map(locked.map((l) => [key(l.row.merchant_id, l.row.case_id), l]));
+    const current = sends.flatMap((s, i) => {
+      const l = byCase.get(key(s.item.merchantId, s.item.id));
+      return l && l.row.pending_attempt_id === s.attempt.attempt_id
+        ? [{ ...l, send: s, result: results[i]! }]
+        : [];
+    });
+    const world = await loadWorld(trx, {
+      subs: current.map((c) => c.sub),
+      cases: current.map((c) => c.row),
+    });
+    const w: Work = { world, unit: newUnit() };
+    for (const { row, sub, send, result } of current) {
+      const now = send.item.clockAt ?? deps.clock.now();
+      applyAnswerIn(w, { row, sub, now }, send.attempt, result);
+      reports.set(key(row.merchant_id, row.case_id), 'retried');
+    }
+    await flushUnit(trx, w.unit);
+  });
+  return reports;
+}
+
+/** One case, for an operator's "retry now": the same path as the worker's batches. */
 export async function runCaseStep(
   deps: Deps,
   workerId: string,
   merchantId: string,
   caseId: string,
 ): Promise<StepReport> {
-  // Phase 1: decide, and for a retry commit the attempt and its idempotency key first.
-  const phase1 = await deps.db.transaction().execute(async (trx) => {
-    const locked = await lockCase(trx, deps, merchantId, caseId, workerId);
-    if (!locked) return { kind: 'skipped' as const };
-    const { row, sub, now } = locked;
-    if (row.pending_attempt_id) {
-      // A re-run after a crash or an unanswered call: re-send the same attempt, same key.
-      return {
-        kind: 'send' as const,
-        attempt: await loadAttempt(trx, merchantId, row.pending_attempt_id),
-        now,
-      };
-    }
-    const def = await strategyOf(trx, row);
-    const data = caseData(row);
-    // Card-network rules look at every attempt on this credential, across all its cases.
-    const verdict = await credentialVerdict(trx, row, now);
-    const decision = decideNextStep(data, def, now, verdict);
-    const done = await applyNonChargingDecision(trx, decision, locked);
-    if (done) return { kind: 'done' as const, report: done };
-    if (decision.kind !== 'retry') throw new Error(`unexpected decision ${decision.kind}`);
+  const target = await deps.db
+    .selectFrom('dunning_cases as c')
+    .innerJoin('merchants as m', 'm.merchant_id', 'c.merchant_id')
+    .select(['c.subscription_id', 'm.test_clock_at'])
+    .where('c.merchant_id', '=', merchantId)
+    .where('c.case_id', '=', caseId)
+    .executeTakeFirst();
+  if (!target) return 'skipped';
+  const item: ClaimedItem = {
+    merchantId,
+    id: caseId,
+    subscriptionId: target.subscription_id,
+    clockAt: target.test_clock_at,
+  };
+  const reports = await runCaseSteps(deps, workerId, [item]);
+  return reports.get(key(merchantId, caseId)) ?? 'skipped';
+}
 
-    const attempt = await insertAttempt(trx, {
-      merchantId,
-      subscriptionId: row.subscription_id,
-      caseId,
-      paymentMethodId: row.payment_method_id,
-      purpose: PURPOSE[decision.scheduled],
-      amountMinor: row.amount_due_minor,
-      currency: row.currency,
-      // Derived from the step, so the same step can never produce a second key.
-      idempotencyKey: attemptKey(row, sub, data, decision),
-      why: decision.why,
-      at: now,
-    });
-    await saveCase(trx, row, data, def, {
-      now,
-      pending_attempt_id: attempt.attempt_id,
-      retries_made: row.retries_made + 1,
-      nextActionAt: row.next_action_at,
-    });
-    await recordEvent(trx, {
-      merchantId,
-      type: 'dunning_case.retry_attempted',
-      occurredAt: now,
-      subscriptionId: row.subscription_id,
-      caseId,
-      data: {
-        why: decision.why,
-        attempt_id: attempt.attempt_id,
-        amount_minor: attempt.amount_minor,
-        currency: attempt.currency,
-        step_index: decision.stepIndex,
-        scheduled: decision.scheduled,
-      },
-    });
-    return { kind: 'send' as const, attempt, now };
-  });
-  if (phase1.kind === 'skipped') return 'skipped';
-  if (phase1.kind === 'done') return phase1.report;
-
-  // Phase 2: the gateway call, outside any transaction.
-  const result = await sendAttempt(deps.db, deps.gateway, phase1.attempt, phase1.now);
-
-  // Phase 3: apply the answer.
-  return deps.db.transaction().execute(async (trx) => {
-    const locked = await lockCase(trx, deps, merchantId, caseId, workerId);
-    if (!locked || locked.row.pending_attempt_id !== phase1.attempt.attempt_id) return 'skipped';
-    const outcome = await recordAttemptResult(trx, phase1.attempt, result, locked.now);
-    await applyAttemptOutcome(trx, locked, phase1.attempt, outcome);
-    return 'retried';
+/** Locks the batch's subscriptions, then the cases this worker still holds the lease of. */
+async function lockBatch(
+  trx: Db,
+  items: readonly ClaimedItem[],
+  workerId: string,
+): Promise<(Locked & { item: ClaimedItem })[]> {
+  const subs = await lockSubscriptions(
+    trx,
+    items.map((i) => ({ merchantId: i.merchantId, id: i.subscriptionId })),
+  );
+  const rows = await lockLeasedCases(
+    trx,
+    items.map((i) => ({ merchantId: i.merchantId, id: i.id })),
+    workerId,
+  );
+  const subOf = new Map(subs.map((s) => [key(s.merchant_id, s.subscription_id), s]));
+  const rowOf = new Map(rows.map((r) => [key(r.merchant_id, r.case_id), r]));
+  return items.flatMap((item) => {
+    const row = rowOf.get(key(item.merchantId, item.id));
+    const sub = row ? subOf.get(key(row.merchant_id, row.subscription_id)) : undefined;
+    return row && sub ? [{ item, row, sub, now: new Date(0) }] : [];
   });
 }
 
-async function applyNonChargingDecision(
-  trx: Db,
+function applyNonChargingDecisionIn(
+  w: Work,
   decision: Decision,
   { row, sub, now }: Locked,
-): Promise<StepReport | null> {
-  const def = await strategyOf(trx, row);
+): StepReport | null {
+  const def = caseStrategy(w.world, row);
   const data = caseData(row);
   switch (decision.kind) {
     case 'none':
     case 'wait':
-      await saveCase(trx, row, data, def, { now });
-      await releaseLease(trx, row);
+      saveCaseIn(w, row, data, def, { now, release: true });
       return 'waited';
     case 'drop_renewal_retry':
-      await recordDecision(trx, row, now, decision.why, 'skip');
-      await saveCase(trx, row, { ...data, renewalRetryAt: null, renewalRetryReason: null }, def, {
+      recordDecision(w, row, now, decision.why, 'skip');
+      saveCaseIn(w, row, { ...data, renewalRetryAt: null, renewalRetryReason: null }, def, {
         now,
+        release: true,
       });
-      await releaseLease(trx, row);
       return 'advanced';
     case 'drop_quick_retry':
-      await recordDecision(trx, row, now, decision.why, 'skip');
-      await saveCase(
-        trx,
+      recordDecision(w, row, now, decision.why, 'skip');
+      saveCaseIn(
+        w,
         row,
         { ...data, quickRetryAt: null, quickRetries: (data.quickRetries ?? 0) + 1 },
         def,
-        { now },
+        { now, release: true },
       );
-      await releaseLease(trx, row);
       return 'advanced';
     case 'defer':
-      await recordDecision(trx, row, now, decision.why, 'defer');
-      await saveCase(trx, row, { ...data, stepAt: decision.until }, def, { now });
-      await releaseLease(trx, row);
+      recordDecision(w, row, now, decision.why, 'defer');
+      saveCaseIn(w, row, { ...data, stepAt: decision.until }, def, { now, release: true });
       return 'waited';
     case 'advance': {
       const next = { ...data, stepIndex: decision.stepIndex + 1, stepAt: null };
-      await recordDecision(trx, row, now, decision.why, decision.message ? 'message_only' : 'skip');
-      await saveCase(trx, row, next, def, { now });
-      await releaseLease(trx, row);
+      recordDecision(w, row, now, decision.why, decision.message ? 'message_only' : 'skip');
+      saveCaseIn(w, row, next, def, { now, release: true });
       if (decision.message)
-        await queueStepMessage(
-          trx,
+        queueStepMessage(
+          w,
           row,
           sub,
           decision.stepIndex,
@@ -206,8 +310,8 @@ async function applyNonChargingDecision(
       return 'advanced';
     }
     case 'final':
-      await recordDecision(trx, row, now, decision.why, 'final');
-      await finalizeCase(trx, row, sub, decision.action, decision.message, now, decision.why);
+      recordDecision(w, row, now, decision.why, 'final');
+      finalizeCaseIn(w, row, sub, decision.action, decision.message, now, decision.why);
       return 'finalized';
     case 'retry':
       return null;
@@ -218,13 +322,10 @@ async function applyNonChargingDecision(
   }
 }
 
-async function applyAttemptOutcome(
-  trx: Db,
-  { row, sub, now }: Locked,
-  attempt: AttemptRow,
-  outcome: AttemptOutcomeRecord,
-): Promise<void> {
-  const def = await strategyOf(trx, row);
+function applyAnswerIn(w: Work, locked: Locked, attempt: AttemptRow, result: ChargeResult): void {
+  const { row, sub, now } = locked;
+  const outcome: AttemptOutcomeRecord = recordAttemptResultIn(w, attempt, result, now);
+  const def = caseStrategy(w.world, row);
   const data = caseData(row);
   const scheduled =
     attempt.purpose === 'retry' ? 'step' : attempt.purpose === 'quick_retry' ? 'quick' : 'renewal';
@@ -242,25 +343,24 @@ async function applyAttemptOutcome(
     now,
   );
 
-  await recordAttemptOutcome(trx, attempt, outcome, now, { why: update.why });
+  recordAttemptOutcomeIn(w, attempt, outcome, now, { why: update.why });
 
   if (outcome.kind === 'succeeded') {
-    await recoverCase(trx, row, sub, now, attempt.purpose, attempt.amount_minor);
+    recoverCaseIn(w, row, sub, now, attempt.purpose, attempt.amount_minor);
     return;
   }
   if (outcome.kind === 'unknown') {
-    await saveCase(trx, row, data, def, { now, nextActionAt: update.recheckAt });
-    await releaseLease(trx, row);
+    saveCaseIn(w, row, data, def, { now, nextActionAt: update.recheckAt, release: true });
     return;
   }
-  await saveCase(trx, row, update.case, def, { now, pending_attempt_id: null });
+  saveCaseIn(w, row, update.case, def, { now, pending_attempt_id: null });
   if (attempt.purpose === 'renewal_retry' && outcome.classification.category === 'hard') {
-    await sendHardDeclineMessage(trx, sub, attempt, row.case_id, now);
+    sendHardDeclineMessageIn(w, sub, attempt, row.case_id, now);
   }
-  await releaseLease(trx, row);
+  releaseCaseIn(w, row);
   if (update.message)
-    await queueStepMessage(
-      trx,
+    queueStepMessage(
+      w,
       row,
       sub,
       stepIndex,
@@ -271,14 +371,8 @@ async function applyAttemptOutcome(
     );
 }
 
-async function recordDecision(
-  trx: Db,
-  row: CaseRow,
-  at: Date,
-  why: string,
-  kind: string,
-): Promise<void> {
-  await recordEvent(trx, {
+function recordDecision(w: Work, row: CaseRow, at: Date, why: string, kind: string): void {
+  addEvent(w.unit, {
     merchantId: row.merchant_id,
     type: 'dunning_case.decision',
     occurredAt: at,
@@ -288,8 +382,8 @@ async function recordDecision(
   });
 }
 
-async function queueStepMessage(
-  trx: Db,
+function queueStepMessage(
+  w: Work,
   row: CaseRow,
   sub: SubscriptionRow,
   stepIndex: number,
@@ -297,8 +391,8 @@ async function queueStepMessage(
   bcc: boolean,
   at: Date,
   category: DeclineCategory | null,
-): Promise<void> {
-  await queueMessage(trx, {
+): void {
+  queueMessageIn(w.unit, {
     intent: messageIntent(category),
     merchantId: row.merchant_id,
     caseId: row.case_id,

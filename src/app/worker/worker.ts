@@ -1,25 +1,31 @@
 // The worker: claim a batch of due renewals and cases, carry each one step forward, repeat.
 // Stateless: any number of processes can run it against one database.
 import { setTimeout as delay } from 'node:timers/promises';
+import { claimDueCases, claimDueRenewals } from '../../adapters/db/engine.repo.ts';
 import type { Deps } from '../deps.ts';
-import { renewSubscription } from '../engine/renew-subscription.ts';
-import { runCaseStep } from '../engine/run-case-step.ts';
+import { renewSubscriptions } from '../engine/renew-subscription.ts';
+import { runCaseSteps } from '../engine/run-case-step.ts';
+import { key } from '../engine/world.ts';
 import { newId } from '../ids.ts';
-import { claimDueCases, claimDueRenewals, type DueItem } from './claim-due-work.ts';
+
+export type DueItem = { kind: 'case' | 'renewal'; merchantId: string; id: string };
 
 export type WorkerOptions = {
   workerId?: string;
   batchSize: number;
   leaseMs: number;
-  /** Items of a batch carried at once (default 1). */
+  /** Gateway calls a batch keeps in flight at once (default 1). */
   concurrency?: number;
   merchantId?: string;
-  /** Called after each item; failures are reported here and the item is retried after its lease. */
+  /** Called after each item; failures are reported here and the batch is retried after its lease. */
   onItem?: (item: DueItem, outcome: string) => void;
   onError?: (item: DueItem, error: unknown) => void;
 };
 
-/** Claims and processes one batch of each kind. Returns how many items it processed. */
+/**
+ * Claims one batch of each kind and carries each batch through its phases set-wise. Returns how
+ * many items it claimed.
+ */
 export async function runWorkerOnce(deps: Deps, options: WorkerOptions): Promise<number> {
   const workerId = options.workerId ?? newId('wrk');
   const claim = {
@@ -31,38 +37,36 @@ export async function runWorkerOnce(deps: Deps, options: WorkerOptions): Promise
   };
   const renewals = await claimDueRenewals(deps.db, claim);
   const cases = await claimDueCases(deps.db, claim);
-  const items = [...renewals, ...cases];
-  // Items are independent (each locks its own rows), so a worker may carry several at once; on
-  // PostgreSQL this overlaps gateway calls and commits. PGlite has one connection: keep it at 1.
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await processItem(deps, workerId, item, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, lane));
+  const step = { maxInFlight: Math.max(1, options.concurrency ?? 1) };
+  await carry(options, 'renewal', renewals, () =>
+    renewSubscriptions(deps, workerId, renewals, step),
+  );
+  await carry(options, 'case', cases, () => runCaseSteps(deps, workerId, cases, step));
   return renewals.length + cases.length;
 }
 
-async function processItem(
-  deps: Deps,
-  workerId: string,
-  item: DueItem,
+async function carry(
   options: WorkerOptions,
+  kind: DueItem['kind'],
+  items: readonly { merchantId: string; id: string }[],
+  run: () => Promise<Map<string, string>>,
 ): Promise<void> {
+  if (items.length === 0) return;
+  const due = (i: { merchantId: string; id: string }): DueItem => ({
+    kind,
+    merchantId: i.merchantId,
+    id: i.id,
+  });
   try {
-    const outcome =
-      item.kind === 'renewal'
-        ? await renewSubscription(deps, workerId, item.merchantId, item.id)
-        : await runCaseStep(deps, workerId, item.merchantId, item.id);
-    options.onItem?.(item, outcome);
+    const reports = await run();
+    for (const i of items)
+      options.onItem?.(due(i), reports.get(key(i.merchantId, i.id)) ?? 'skipped');
   } catch (error) {
-    // The item keeps its lease and is claimed again once the lease ends.
-    if (options.onError) options.onError(item, error);
+    // The items keep their leases and are claimed again once the leases end.
+    if (options.onError) for (const i of items) options.onError(due(i), error);
     else
       console.error(
-        `dunner worker: ${item.kind} ${item.id} failed: ${(error as Error).stack ?? error}`,
+        `dunner worker: a batch of ${items.length} ${kind} items failed: ${(error as Error).stack ?? error}`,
       );
   }
 }
@@ -90,7 +94,7 @@ export async function runWorker(
   }
 }
 
-/** How many items one worker carries at once: PGlite serves one connection, PostgreSQL a pool. */
-export function workerConcurrency(database: 'pglite' | 'postgres'): number {
-  return database === 'postgres' ? 8 : 1;
+/** Gateway calls one worker keeps in flight; the calls wait on the network, not the database. */
+export function workerConcurrency(_database: 'pglite' | 'postgres'): number {
+  return 16;
 }
