@@ -38,7 +38,10 @@ afterAll(async () => {
 function mostReattemptsIn30Days(times: Date[]): number {
   const sorted = times.map((t) => t.getTime()).sort((a, b) => a - b);
   const after = sorted.slice(1);
-  return Math.max(0, ...after.map((t) => after.filter((u) => u <= t && u > t - 30 * DAY_MS).length));
+  return Math.max(
+    0,
+    ...after.map((t) => after.filter((u) => u <= t && u > t - 30 * DAY_MS).length),
+  );
 }
 
 describe('network caps across four workers', () => {
