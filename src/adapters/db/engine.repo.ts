@@ -172,47 +172,26 @@ export async function loadPaymentMethods(
   return rows;
 }
 
-export async function loadCustomerZones(
-  trx: Db,
-  keys: readonly Key[],
-): Promise<{ merchant_id: string; customer_id: string; time_zone: string }[]> {
-  if (keys.length === 0) return [];
-  const { rows } = await sql<{
-    merchant_id: string;
-    customer_id: string;
-    time_zone: string;
-  }>`SELECT c.merchant_id, c.customer_id, c.time_zone FROM customers c
-    JOIN unnest(${merchantsOf(keys)}::text[], ${idsOf(keys)}::text[]) AS k(merchant_id, id)
-      ON c.merchant_id = k.merchant_id AND c.customer_id = k.id`.execute(trx);
-  return rows;
-}
+export type SubscriberFacts = {
+  merchant_id: string;
+  subscription_id: string;
+  customer_id: string;
+  time_zone: string;
+  payment_times: Date[];
+};
 
-/**
- * The latest successful payments of each subscription's customer (all their subscriptions), for
- * learning their pay cycle. Reached through the customer's subscriptions, so it reads the
- * attempts of those subscriptions only.
- */
-export async function loadCustomerPaymentTimes(
-  trx: Db,
-  subs: readonly Key[],
-  limit = 24,
-): Promise<{ merchant_id: string; subscription_id: string; completed_at: Date }[]> {
+/** The customer of each subscription: time zone and latest successful payments. */
+export async function loadSubscribers(trx: Db, subs: readonly Key[]): Promise<SubscriberFacts[]> {
   if (subs.length === 0) return [];
-  const { rows } = await sql<{
-    merchant_id: string;
-    subscription_id: string;
-    completed_at: Date;
-  }>`SELECT k.merchant_id, k.id AS subscription_id, p.completed_at
+  const { rows } = await sql<SubscriberFacts>`SELECT s.merchant_id, s.subscription_id,
+      c.customer_id, c.time_zone, c.payment_times
     FROM unnest(${merchantsOf(subs)}::text[], ${idsOf(subs)}::text[]) AS k(merchant_id, id)
-    JOIN subscriptions mine ON mine.merchant_id = k.merchant_id AND mine.subscription_id = k.id
-    CROSS JOIN LATERAL (
-      SELECT a.completed_at FROM subscriptions s
-      JOIN payment_attempts a ON a.merchant_id = s.merchant_id AND a.subscription_id = s.subscription_id
-        AND a.status = 'succeeded'
-      WHERE s.merchant_id = mine.merchant_id AND s.customer_id = mine.customer_id
-        AND a.completed_at IS NOT NULL
-      ORDER BY a.completed_at DESC LIMIT ${limit}) p`.execute(trx);
-  return rows;
+    JOIN subscriptions s ON s.merchant_id = k.merchant_id AND s.subscription_id = k.id
+    JOIN customers c ON c.merchant_id = s.merchant_id AND c.customer_id = s.customer_id`.execute(
+    trx,
+  );
+  // Array elements arrive as strings on some drivers.
+  return rows.map((r) => ({ ...r, payment_times: r.payment_times.map((t) => new Date(t)) }));
 }
 
 export type CredentialAttemptRow = Pick<

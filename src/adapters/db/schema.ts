@@ -32,6 +32,8 @@ export type CustomersTable = {
   email: string;
   locale: Generated<string>;
   time_zone: Generated<string>;
+  /** Migration 011: latest successful payments, newest first, at most 24 (pay-cycle learning). */
+  payment_times: Generated<Date[]>;
   created_at: CreatedAt;
 };
 

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Db } from './connect.ts';
 import type { EventInput, MessageIntent } from './events.repo.ts';
 
-type Table = 'dunning_cases' | 'subscriptions' | 'charges' | 'payment_attempts';
+type Table = 'dunning_cases' | 'subscriptions' | 'charges' | 'payment_attempts' | 'customers';
 type Row = Record<string, unknown>;
 
 const KEYS: Record<Table, readonly string[]> = {
@@ -13,6 +13,7 @@ const KEYS: Record<Table, readonly string[]> = {
   subscriptions: ['merchant_id', 'subscription_id'],
   charges: ['merchant_id', 'charge_id'],
   payment_attempts: ['merchant_id', 'attempt_id'],
+  customers: ['merchant_id', 'customer_id'],
 };
 
 /** An event, or a customer message whose `message.queued` event is recorded only if it is new. */

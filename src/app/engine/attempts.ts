@@ -15,6 +15,9 @@ import { newId } from '../ids.ts';
 import { networkOf } from './credential-history.ts';
 import { credentialAttemptOf, key, paymentMethodIn, type Work, withWork } from './world.ts';
 
+/** As many as pay-cycle learning reads (the latest 24). */
+const PAYMENT_TIMES_KEPT = 24;
+
 export type NewAttempt = {
   merchantId: string;
   subscriptionId: string;
@@ -147,6 +150,7 @@ export function recordAttemptResultIn(
   switch (result.kind) {
     case 'succeeded':
       updateRow(w.unit, 'payment_attempts', k, { status: 'succeeded', completed_at: at, sends });
+      rememberPayment(w, attempt, at);
       return { kind: 'succeeded' };
     case 'declined': {
       const classification = classifyDecline(result.raw);
@@ -186,7 +190,25 @@ export async function recordAttemptResult(
   result: ChargeResult,
   at: Date,
 ): Promise<AttemptOutcomeRecord> {
-  return withWork(trx, { subs: [] }, (w) => recordAttemptResultIn(w, attempt, result, at));
+  const subscriber = { merchantId: attempt.merchant_id, id: attempt.subscription_id };
+  return withWork(trx, { subs: [], subscribersOf: [subscriber] }, (w) =>
+    recordAttemptResultIn(w, attempt, result, at),
+  );
+}
+
+/** Keeps the customer's latest payments, which their pay cycle is learned from. */
+function rememberPayment(w: Work, attempt: AttemptRow, at: Date): void {
+  const customer = w.world.subscribers.get(key(attempt.merchant_id, attempt.subscription_id));
+  if (!customer) throw new Error(`the customer of ${attempt.subscription_id} was not loaded`);
+  customer.payment_times = [at, ...customer.payment_times]
+    .sort((a, b) => b.getTime() - a.getTime())
+    .slice(0, PAYMENT_TIMES_KEPT);
+  updateRow(
+    w.unit,
+    'customers',
+    { merchant_id: customer.merchant_id, customer_id: customer.customer_id },
+    { payment_times: customer.payment_times },
+  );
 }
 
 /** The answer on the case timeline: payment_attempt.succeeded, .failed or .unanswered. */

@@ -86,7 +86,7 @@ export function saveCaseIn(
     const plan = planNext(data, def, {
       now: extra.now,
       payCycle: learnPayCycle(
-        w.world.paymentTimes.get(key(row.merchant_id, row.subscription_id)) ?? [],
+        w.world.subscribers.get(key(row.merchant_id, row.subscription_id))?.payment_times ?? [],
         data.timeZone,
       ),
       // Seeded by the case and its position, so a re-run plans the very same time.
@@ -207,7 +207,7 @@ export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
   const strategy = w.world.defaults.get(key(sub.merchant_id, pmType));
   if (!strategy)
     throw new Error(`merchant ${sub.merchant_id} has no default strategy for ${pmType}`);
-  const timeZone = w.world.zones.get(key(sub.merchant_id, sub.customer_id));
+  const timeZone = w.world.subscribers.get(subKey)?.time_zone;
   if (timeZone === undefined) throw new Error(`no customer ${sub.customer_id}`);
   const def = strategyIn(w.world, sub.merchant_id, strategy.strategy_id, strategy.current_version);
 

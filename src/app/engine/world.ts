@@ -7,17 +7,17 @@ import {
   type DefaultStrategy,
   type Key,
   loadCredentialAttempts,
-  loadCustomerPaymentTimes,
-  loadCustomerZones,
   loadDefaultStrategies,
   loadMerchants,
   loadPaymentMethods,
   loadStrategyVersions,
+  loadSubscribers,
   lockCredentials,
   lockGroupMembers,
   lockOpenCasesOf,
   type MerchantFacts,
   type StrategyVersionKey,
+  type SubscriberFacts,
   strategyVersionKey,
 } from '../../adapters/db/engine.repo.ts';
 import type { CaseRow, PaymentMethodRow, SubscriptionRow } from '../../adapters/db/schema.ts';
@@ -30,10 +30,8 @@ export type World = {
   readonly merchants: Map<string, MerchantFacts>;
   /** By merchant/payment method. */
   readonly paymentMethods: Map<string, PaymentMethodRow>;
-  /** Customer time zones by merchant/customer. */
-  readonly zones: Map<string, string>;
-  /** Latest successful payments of the subscription's customer, by merchant/subscription. */
-  readonly paymentTimes: Map<string, Date[]>;
+  /** The customer of each subscription (time zone, latest payments), by merchant/subscription. */
+  readonly subscribers: Map<string, SubscriberFacts>;
   /** Group members (locked) by merchant/primary subscription. */
   readonly members: Map<string, SubscriptionRow[]>;
   /** The open case (locked) by merchant/subscription, when asked for. */
@@ -60,6 +58,8 @@ export type WorldNeeds = {
   credentials?: boolean;
   /** Payment methods to load besides those of the subscriptions and cases. */
   paymentMethods?: readonly Key[];
+  /** Subscriptions whose customer to load besides those of the subscriptions and cases. */
+  subscribersOf?: readonly Key[];
 };
 
 export async function loadWorld(trx: Db, needs: WorldNeeds): Promise<World> {
@@ -75,13 +75,16 @@ export async function loadWorld(trx: Db, needs: WorldNeeds): Promise<World> {
       c.payment_method_id ? [key2(c.merchant_id, c.payment_method_id)] : [],
     ),
   ]);
-  const [merchants, pms, zones, times, members, defaults] = [
+  const [merchants, pms, subscribers, members, defaults] = [
     await loadMerchants(trx, merchantIds),
     await loadPaymentMethods(trx, pmKeys),
-    await loadCustomerZones(trx, uniqueKeys(subs.map((s) => key2(s.merchant_id, s.customer_id)))),
-    await loadCustomerPaymentTimes(
+    await loadSubscribers(
       trx,
-      uniqueKeys([...subKeys, ...cases.map((c) => key2(c.merchant_id, c.subscription_id))]),
+      uniqueKeys([
+        ...subKeys,
+        ...cases.map((c) => key2(c.merchant_id, c.subscription_id)),
+        ...(needs.subscribersOf ?? []),
+      ]),
     ),
     await lockGroupMembers(
       trx,
@@ -104,16 +107,13 @@ export async function loadWorld(trx: Db, needs: WorldNeeds): Promise<World> {
   const world: World = {
     merchants: new Map(merchants.map((m) => [m.merchant_id, m])),
     paymentMethods: new Map(pms.map((p) => [key(p.merchant_id, p.payment_method_id), p])),
-    zones: new Map(zones.map((z) => [key(z.merchant_id, z.customer_id), z.time_zone])),
-    paymentTimes: new Map(),
+    subscribers: new Map(subscribers.map((c) => [key(c.merchant_id, c.subscription_id), c])),
     members: new Map(),
     openCases: new Map(openRows.map((c) => [key(c.merchant_id, c.subscription_id), c])),
     defaults: new Map(defaults.map((d) => [key(d.merchant_id, d.payment_method_type), d])),
     strategies: await loadStrategyVersions(trx, versions),
     histories: new Map(),
   };
-  for (const t of times)
-    push(world.paymentTimes, key(t.merchant_id, t.subscription_id), t.completed_at);
   for (const m of members) push(world.members, key(m.merchant_id, m.primary_subscription_id!), m);
 
   if (needs.credentials) {
