@@ -207,6 +207,8 @@ type FleetFigures = {
   notStepped: number;
   reportedSteps: number;
   ledgerCharges: number;
+  /** Seconds from the processor's first booked charge to its last. */
+  ledgerSpanS: number;
   chargedTwice: number;
 };
 
@@ -279,6 +281,7 @@ async function runFleet(): Promise<FleetFigures> {
       notStepped: rows[0]!.never,
       reportedSteps: outcome.reports.reduce((sum, r) => sum + r.steps, 0),
       ledgerCharges: ledger.charges,
+      ledgerSpanS: ledger.span_s ?? 0,
       chargedTwice: ledger.twice,
     };
   });
@@ -404,7 +407,10 @@ function printBackends(results: BackendFigures[]): void {
 function printWorkers(fleet: FleetFigures, rate: RateFigures): void {
   const table = new Table({ head: ['PostgreSQL, worker processes', '', 'target'], style: PLAIN });
   const done = fleet.steppedOnce + fleet.steppedTwice;
-  const casesPerSecond = done / fleet.drainSeconds;
+  // Unfinished, the wall time includes process start-up: the processor's booking span does not.
+  const casesPerSecond = fleet.finished
+    ? done / fleet.drainSeconds
+    : fleet.ledgerCharges / Math.max(fleet.ledgerSpanS, 1e-3);
   table.push(
     [
       `${fleet.cases} due cases, ${fleet.workers} processes`,

@@ -12,6 +12,8 @@ import type {
 export type DatabaseEvent = {
   readonly kind: 'statement' | 'begin' | 'commit' | 'rollback';
   readonly sql?: string;
+  /** Which connection checkout sent it, numbered from 1: a transaction runs on one checkout. */
+  readonly connection?: number;
 };
 
 export type DatabaseObserver = (event: DatabaseEvent) => void;
@@ -37,12 +39,14 @@ export function observeDialect(dialect: Dialect, observe: DatabaseObserver): Dia
 function observeDriver(driver: Driver, observe: DatabaseObserver): Driver {
   const inner = new WeakMap<DatabaseConnection, DatabaseConnection>();
   const innerOf = (c: DatabaseConnection) => inner.get(c) ?? c;
-  const tell = (query: CompiledQuery) =>
-    observe({ kind: kindOfStatement(query.sql), sql: query.sql });
+  let connections = 0;
   return {
     init: () => driver.init(),
     async acquireConnection() {
       const connection = await driver.acquireConnection();
+      const id = ++connections;
+      const tell = (query: CompiledQuery) =>
+        observe({ kind: kindOfStatement(query.sql), sql: query.sql, connection: id });
       const observed: DatabaseConnection = {
         executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
           tell(query);
