@@ -27,13 +27,13 @@ const SIZES = {
   /** PGlite steps are an order slower today: fewer rows keep the run short; ratios still compare. */
   pgliteCases: env('BENCH_PGLITE_CASES', 300),
   pgliteRenewals: env('BENCH_PGLITE_RENEWALS', 300),
-  rawRepeats: env('BENCH_RAW_REPEATS', 3),
+  rawRepeats: env('BENCH_RAW_REPEATS', 5),
   batchSize: env('BENCH_BATCH_SIZE', 100),
   /** Items one worker carries at once on PostgreSQL (today's `workerConcurrency('postgres')`). */
   concurrency: env('BENCH_CONCURRENCY', 8),
   fleetCases: env('BENCH_FLEET_CASES', 100_000),
   fleetWorkers: env('BENCH_FLEET_WORKERS', 4),
-  fleetBudgetS: env('BENCH_FLEET_BUDGET_S', 75),
+  fleetBudgetS: env('BENCH_FLEET_BUDGET_S', 90),
   rateCases: env('BENCH_RATE_CASES', 3_000),
   rateBudgetS: env('BENCH_RATE_BUDGET_S', 45),
   rateLimit: env('BENCH_RATE_LIMIT', 100),
@@ -126,10 +126,12 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
     const engineRun = async (merchant: string, n: number): Promise<EngineRun> => {
       const stop = counter.start();
       const started = process.hrtime.bigint();
-      const done = await drain(deps, { ...options, merchantId: merchant });
+      await drain(deps, { ...options, merchantId: merchant });
       const s = seconds(started);
       const counts = stop();
-      if (done !== n) throw new Error(`expected ${n} items drained, got ${done}`);
+      // What drain returns may change with the engine; the database says whether all was done.
+      const left = await stillDue(handle, merchant);
+      if (left > 0) throw new Error(`drain returned with ${left} of ${n} items still due`);
       return { n, seconds: s, perSecond: n / s, counts };
     };
     say('engine drain');
@@ -149,6 +151,19 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
     await handle.close();
     await cleanup();
   }
+}
+
+/** Open cases and renewals of the merchant due at its clock. */
+async function stillDue(handle: DatabaseHandle, merchantId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT (SELECT count(*) FROM dunning_cases c JOIN merchants m USING (merchant_id)
+             WHERE c.merchant_id = ${merchantId} AND c.status = 'open'
+               AND c.next_action_at <= m.test_clock_at)
+         + (SELECT count(*) FROM subscriptions s JOIN merchants m USING (merchant_id)
+             WHERE s.merchant_id = ${merchantId} AND s.next_renewal_at <= m.test_clock_at) AS n`.execute(
+    handle.db,
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 // ---- PostgreSQL: worker processes ----
