@@ -105,6 +105,18 @@ describe('rateLimited gateway', () => {
     expect(w.sleeps).toEqual([100, 200]);
   });
 
+  it('requests sent back to back are held to the rate, not below it', async () => {
+    const w = world();
+    const sleep = async (ms: number) => {
+      w.sleeps.push(ms);
+      w.advance(ms); // one caller at a time: its wait is the clock's
+    };
+    const gateway = rateLimited(w.inner, { ratePerSecond: 100, burst: 10, ...w, sleep });
+    for (let i = 0; i < 1_000; i++) await gateway.charge(req());
+    // The first 10 go at once from the burst; the other 990 at 100/s: 9.9 s of waiting.
+    expect(w.nowMs()).toBe(9_900);
+  });
+
   it('a rate-limit answer is re-sent with the same key after the slowed wait, and is not a decline', async () => {
     let refusals = 1;
     const w = world(() => (refusals-- > 0 ? 'rate_limited' : SUCCEEDED));
