@@ -48,6 +48,8 @@ export type StripeServer = {
   readonly clientOptions: StripeClientOptions;
   /** Answers the recording's route with it (until answered otherwise). */
   answer(recording: Recording | string): void;
+  /** Answers the next request on the recording's route with it, then the route's standing answer. */
+  answerOnce(recording: Recording | string): void;
   /** Requests on the recording's route book it as the answer to their key, which never arrives. */
   loseAnswers(recording: Recording | string): void;
   hang(method: string, path: string): void;
@@ -56,6 +58,7 @@ export type StripeServer = {
 
 export async function startStripeServer(): Promise<StripeServer> {
   const routes = new Map<string, Answer>();
+  const once = new Map<string, Recording>();
   const replies = new Map<string, Recording>();
   const requests: ReceivedRequest[] = [];
   const created: ReceivedRequest[] = [];
@@ -82,9 +85,17 @@ export async function startStripeServer(): Promise<StripeServer> {
       const replayed = key ? replies.get(key) : undefined;
       if (replayed) return send(res, replayed, key, true);
 
-      const answer = routes.get(`${received.method} ${received.path}`);
+      const route = `${received.method} ${received.path}`;
+      const next = once.get(route);
+      once.delete(route);
+      const answer: Answer | undefined = next
+        ? { kind: 'recording', recording: next }
+        : routes.get(route);
       if (!answer) return send(res, notFound(received), key, false);
       if (answer.kind === 'hang') return;
+      // Stripe saves no result for a request it refused for its rate: nothing was done, and the
+      // same key may be sent again.
+      if (answer.recording.response.status === 429) return send(res, answer.recording, key, false);
       created.push(received);
       if (key && received.method === 'POST') replies.set(key, answer.recording);
       if (answer.kind === 'lose') return;
@@ -107,6 +118,10 @@ export async function startStripeServer(): Promise<StripeServer> {
     answer(r) {
       const recording = recordingOf(r);
       routes.set(routeOf(recording), { kind: 'recording', recording });
+    },
+    answerOnce(r) {
+      const recording = recordingOf(r);
+      once.set(routeOf(recording), recording);
     },
     loseAnswers(r) {
       const recording = recordingOf(r);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { type DatabaseHandle, openDatabase } from '../../src/adapters/db/connect.ts';
+import type { DatabaseObserver } from '../../src/adapters/db/observe.ts';
 import { adminUrl, PG_TEMPLATE_DB, PGLITE_TEMPLATE_FILE, testDbKind, urlFor } from './env.ts';
 
 export type TestDatabase = DatabaseHandle & {
@@ -14,13 +15,13 @@ export type TestDatabase = DatabaseHandle & {
 let counter = 0;
 
 export async function createTestDatabase(
-  options: { poolSize?: number } = {},
+  options: { poolSize?: number; observe?: DatabaseObserver } = {},
 ): Promise<TestDatabase> {
   if (testDbKind() === 'pglite') {
     const template = new Blob([readFileSync(PGLITE_TEMPLATE_FILE)]);
     const handle = await openDatabase(
       { kind: 'pglite', dataDir: null },
-      { pgliteTemplate: template },
+      { pgliteTemplate: template, ...(options.observe ? { observe: options.observe } : {}) },
     );
     return { ...handle, url: null, name: null, drop: () => handle.close() };
   }

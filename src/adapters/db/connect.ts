@@ -1,10 +1,11 @@
 // One Kysely type for both backends: embedded PGlite (a data folder, or memory) or a PostgreSQL server.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { type Dialect, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../app/config.ts';
+import { type DatabaseObserver, observeDialect } from './observe.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -28,8 +29,15 @@ export class DatabaseUnavailableError extends Error {
 
 export async function openDatabase(
   config: DatabaseConfig,
-  options: { poolSize?: number; pgliteTemplate?: Blob } = {},
+  options: {
+    poolSize?: number;
+    pgliteTemplate?: Blob;
+    /** Told of every statement and transaction boundary sent (benchmarks count them). */
+    observe?: DatabaseObserver;
+  } = {},
 ): Promise<DatabaseHandle> {
+  const observed = (dialect: Dialect): Dialect =>
+    options.observe ? observeDialect(dialect, options.observe) : dialect;
   if (config.kind === 'pglite') {
     if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
     const client = await PGlite.create({
@@ -38,7 +46,7 @@ export async function openDatabase(
       ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
       parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
     });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+    const db = new Kysely<Database>({ dialect: observed(new PGliteDialect(client)) });
     return {
       db,
       kind: 'pglite',
@@ -69,7 +77,7 @@ export async function openDatabase(
       `cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`,
     );
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: observed(new PostgresDialect({ pool })) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
 

@@ -2,6 +2,7 @@
 // (stripe/token.ts); every other token belongs to the built-in test gateway (tok_test_…).
 import type { Db } from '../db/connect.ts';
 import type { ChargeRequest, ChargeResult, PaymentGateway } from './port.ts';
+import { rateLimited } from './rate-limit.ts';
 import { createStripeAccounts, type StripeEnvSettings } from './stripe/accounts.ts';
 import { createStripeGateway } from './stripe/stripe-gateway.ts';
 import { isStripeToken } from './stripe/token.ts';
@@ -24,10 +25,19 @@ export function createGatewayRouter(options: GatewayRouterOptions): PaymentGatew
   };
 }
 
-/** What `dunner serve` charges through: the test gateway, and Stripe with each merchant's keys. */
+/** Stripe's live-mode limit per account (https://docs.stripe.com/rate-limits). */
+export const STRIPE_RATE_PER_SECOND = 100;
+
+/**
+ * What `dunner serve` charges through: the test gateway, and Stripe with each merchant's keys,
+ * each merchant's account held under Stripe's rate limit.
+ */
 export function createDefaultGateway(db: Db, stripe: StripeEnvSettings | null): PaymentGateway {
   return createGatewayRouter({
     test: createTestGateway(db),
-    stripe: createStripeGateway({ stripe: createStripeAccounts(db, { env: stripe }).clientFor }),
+    stripe: rateLimited(
+      createStripeGateway({ stripe: createStripeAccounts(db, { env: stripe }).clientFor }),
+      { ratePerSecond: STRIPE_RATE_PER_SECOND },
+    ),
   });
 }

@@ -7,6 +7,7 @@ import {
 } from '../../../../test/stripe/fixture-server.ts';
 import { classifyDecline } from '../../../domain/declines/classify.ts';
 import type { ChargeRequest } from '../port.ts';
+import { RateLimitedError, rateLimited } from '../rate-limit.ts';
 import { createStripeClient, STRIPE_API_VERSION } from './client.ts';
 import { createStripeGateway } from './stripe-gateway.ts';
 import { stripeToken } from './token.ts';
@@ -174,7 +175,6 @@ describe('Stripe gateway: declines pass Stripe codes through for the classifier'
 describe('Stripe gateway: no answer means unknown, to be re-sent with the same key', () => {
   it.each([
     ['a 500 api_error', 'error.api_error.500'],
-    ['a 429 rate limit', 'error.rate_limit.429'],
     ['a key reused with other parameters', 'error.idempotency_error.400'],
   ])('%s', async (_label, fixture) => {
     server.answer(fixture);
@@ -200,6 +200,49 @@ describe('Stripe gateway: no answer means unknown, to be re-sent with the same k
     const result = await gateway().charge(request({ token: 'stripe:pm_only' }));
     expect(result).toMatchObject({ kind: 'declined', raw: { code: 'invalid_account' } });
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('Stripe gateway: a 429 is a rate limit, never a decline', () => {
+  // The bucket's waits are recorded, not slept.
+  const limited = (sleeps: number[], maxResends?: number) =>
+    rateLimited(gateway(), {
+      ratePerSecond: 100,
+      ...(maxResends !== undefined ? { maxResends } : {}),
+      nowMs: () => 0,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+
+  it('the adapter reports a 429 as RateLimitedError, for the rate limiter to wait on', async () => {
+    server.answer('error.rate_limit.429');
+    await expect(gateway().charge(request())).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it('behind the rate limiter a 429 is re-sent once with the same key and then succeeds: one charge', async () => {
+    server.answer('payment_intent.succeeded');
+    server.answerOnce('error.rate_limit.429');
+    const sleeps: number[] = [];
+    const req = request();
+    const result = await limited(sleeps).charge(req);
+
+    expect(result).toEqual({ kind: 'succeeded', gatewayChargeId: 'pi_3SGl1aLkdIwHu7ix0h9KpQ2s' });
+    expect(server.requests.map((r) => r.headers['idempotency-key'])).toEqual([
+      req.idempotencyKey,
+      req.idempotencyKey,
+    ]);
+    expect(server.created).toHaveLength(1);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('still rate limited after the bounded re-sends: unknown, nothing charged', async () => {
+    server.answer('error.rate_limit.429');
+    const sleeps: number[] = [];
+    const result = await limited(sleeps, 2).charge(request());
+    expect(result.kind).toBe('unknown');
+    expect(server.requests).toHaveLength(3);
+    expect(server.created).toHaveLength(0);
   });
 });
 

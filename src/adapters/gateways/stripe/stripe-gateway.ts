@@ -3,6 +3,7 @@
 // codes untouched); domain/declines classifies it. docs/stripe.md has the whole mapping.
 import Stripe from 'stripe';
 import type { ChargeRequest, ChargeResult, PaymentGateway } from '../port.ts';
+import { RateLimitedError } from '../rate-limit.ts';
 import { rawDeclineOf } from './raw-decline.ts';
 import { parseStripeToken } from './token.ts';
 
@@ -111,6 +112,15 @@ function settledOutcome(intent: Stripe.PaymentIntent): ChargeResult | null {
 
 function outcomeOfError(error: unknown): ChargeResult {
   const { errors } = Stripe;
+  if (error instanceof errors.StripeRateLimitError) {
+    // A 429 (rate_limit, lock_timeout): Stripe saves no result for the key, so the same request
+    // can be sent again; `rateLimited` waits and does. https://docs.stripe.com/rate-limits
+    const retryAfterMs = retryAfterMsOf(error.headers?.['retry-after']);
+    throw new RateLimitedError(`Stripe ${error.code ?? 'rate_limit'}: ${error.message}`, {
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      cause: error,
+    });
+  }
   if (error instanceof errors.StripeCardError) {
     const intent = error.payment_intent;
     const raw = rawDeclineOf(
@@ -134,11 +144,17 @@ function outcomeOfError(error: unknown): ChargeResult {
       message: error.message,
     };
   }
-  // Connection lost, timeout, 5xx, rate limit, a key reused with other parameters, a bad API key:
+  // Connection lost, timeout, 5xx, a key reused with other parameters, a bad API key:
   // the charge may or may not exist (or was never made); the engine re-sends the same key later.
   const message = error instanceof Error ? error.message : String(error);
   const kind = error instanceof errors.StripeError ? error.type : 'Error';
   return { kind: 'unknown', message: `Stripe ${kind}: ${message}` };
+}
+
+/** Retry-After in seconds (RFC 9110 §10.2.3); an HTTP date is ignored, the bucket's wait applies. */
+function retryAfterMsOf(header: string | undefined): number | undefined {
+  const seconds = header === undefined ? Number.NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 function paymentMethodOf(intent: Stripe.PaymentIntent): Stripe.PaymentMethod | null {

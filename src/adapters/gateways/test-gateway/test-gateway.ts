@@ -9,13 +9,29 @@ import { findTestCard, parseTestToken } from './cards.ts';
 export type TestGatewayOptions = {
   /** Simulated network latency of each call, to make concurrency visible in tests and benches. */
   latencyMs?: number;
+  /** Each call's latency is drawn uniformly from latencyMs ± jitterMs (never below 0). */
+  jitterMs?: number;
+  /** Source of the jitter, in [0, 1); Math.random unless a test fixes it. */
+  random?: () => number;
+  /** How the latency is waited for; a real timer unless a test counts it instead. */
+  sleep?: (ms: number) => Promise<unknown>;
 };
+
+/** One call's simulated latency: uniform in latencyMs ± jitterMs, clamped at 0. */
+export function simulatedLatencyMs(
+  latencyMs: number,
+  jitterMs: number,
+  random: () => number,
+): number {
+  return Math.max(0, latencyMs + (2 * random() - 1) * jitterMs);
+}
 
 export class IdempotencyConflictError extends Error {
   override name = 'IdempotencyConflictError';
 }
 
 export function createTestGateway(db: Db, options: TestGatewayOptions = {}): PaymentGateway {
+  const { latencyMs = 0, jitterMs = 0, random = Math.random, sleep = delay } = options;
   return {
     name: 'test',
     async charge(req: ChargeRequest): Promise<ChargeResult> {
@@ -48,7 +64,8 @@ export function createTestGateway(db: Db, options: TestGatewayOptions = {}): Pay
         .executeTakeFirstOrThrow();
       // The answer travels back after the processor has booked the charge: a worker that dies
       // now has charged without knowing it, the hardest case for idempotency.
-      if (options.latencyMs) await delay(options.latencyMs);
+      if (latencyMs > 0 || jitterMs > 0)
+        await sleep(simulatedLatencyMs(latencyMs, jitterMs, random));
 
       if (
         row.token !== req.token ||
