@@ -4,11 +4,11 @@
 // Totals are sums, so the result does not depend on the number of threads.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { installZoneCache } from '../zone-cache.ts';
 import type { PopulationModel } from './model.ts';
 import { generatePopulation } from './population.ts';
 import { addTotals, emptyTotals, runStrategy, type StrategyTotals } from './run.ts';
 import { describeStrategy, type StrategyKey, strategyDefinition } from './strategies.ts';
-import { installZoneCache } from './zone-cache.ts';
 
 export type SimulationInput = {
   readonly model: PopulationModel;

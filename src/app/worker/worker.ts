@@ -7,6 +7,10 @@ import { renewSubscriptions } from '../engine/renew-subscription.ts';
 import { runCaseSteps } from '../engine/run-case-step.ts';
 import { key } from '../engine/world.ts';
 import { newId } from '../ids.ts';
+import { installZoneCache } from '../zone-cache.ts';
+
+// Exact memos of luxon's zone checks and offsets, kept for the life of the process.
+let zoneCacheInstalled = false;
 
 export type DueItem = { kind: 'case' | 'renewal'; merchantId: string; id: string };
 
@@ -27,6 +31,10 @@ export type WorkerOptions = {
  * many items it claimed.
  */
 export async function runWorkerOnce(deps: Deps, options: WorkerOptions): Promise<number> {
+  if (!zoneCacheInstalled) {
+    installZoneCache();
+    zoneCacheInstalled = true;
+  }
   const workerId = options.workerId ?? newId('wrk');
   const claim = {
     workerId,

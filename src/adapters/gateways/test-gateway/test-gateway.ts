@@ -1,8 +1,8 @@
 // The built-in test gateway. It keeps a ledger per idempotency key, as a processor does: a
 // re-sent key returns the first answer and never charges again. Tests count charges in the ledger.
 import { setTimeout as delay } from 'node:timers/promises';
-import { sql } from 'kysely';
 import type { Db } from '../../db/connect.ts';
+import { bookTestCharges, type LedgerRequest, type LedgerRow } from '../../db/test-gateway.repo.ts';
 import type { ChargeRequest, ChargeResult, PaymentGateway } from '../port.ts';
 import { findTestCard, parseTestToken } from './cards.ts';
 
@@ -32,36 +32,20 @@ export class IdempotencyConflictError extends Error {
 
 export function createTestGateway(db: Db, options: TestGatewayOptions = {}): PaymentGateway {
   const { latencyMs = 0, jitterMs = 0, random = Math.random, sleep = delay } = options;
+  const ledger = batchedLedger(db);
   return {
     name: 'test',
     async charge(req: ChargeRequest): Promise<ChargeResult> {
       const decided = decide(req);
-      const row = await db
-        .insertInto('test_gateway_charges')
-        .values({
-          merchant_id: req.merchantId,
-          idempotency_key: req.idempotencyKey,
-          token: req.token,
-          amount_minor: req.amountMinor,
-          currency: req.currency,
-          outcome: decided.outcome,
-          decline_code: decided.code,
-        })
-        .onConflict((oc) =>
-          oc.columns(['merchant_id', 'idempotency_key']).doUpdateSet({
-            request_count: sql`test_gateway_charges.request_count + 1`,
-            last_requested_at: sql`clock_timestamp()`,
-          }),
-        )
-        .returning([
-          'token',
-          'amount_minor',
-          'currency',
-          'outcome',
-          'decline_code',
-          'request_count',
-        ])
-        .executeTakeFirstOrThrow();
+      const row = await ledger.book({
+        merchant_id: req.merchantId,
+        idempotency_key: req.idempotencyKey,
+        token: req.token,
+        amount_minor: req.amountMinor,
+        currency: req.currency,
+        outcome: decided.outcome,
+        decline_code: decided.code,
+      });
       // The answer travels back after the processor has booked the charge: a worker that dies
       // now has charged without knowing it, the hardest case for idempotency.
       if (latencyMs > 0 || jitterMs > 0)
@@ -136,4 +120,64 @@ function decide(req: ChargeRequest): {
       return unreachable;
     }
   }
+}
+
+type Waiting = {
+  request: LedgerRequest;
+  resolve: (row: LedgerRow) => void;
+  reject: (error: unknown) => void;
+};
+
+/**
+ * Books the requests that arrive together (in one turn of the event loop) in one statement, as a
+ * processor takes many calls at once. A key seen twice in one turn waits for the next booking, so
+ * each statement touches a key once.
+ */
+function batchedLedger(db: Db): { book(request: LedgerRequest): Promise<LedgerRow> } {
+  let queue: Waiting[] = [];
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  const flush = () => {
+    scheduled = false;
+    const batch: Waiting[] = [];
+    const later: Waiting[] = [];
+    const keys = new Set<string>();
+    for (const w of queue) {
+      const k = `${w.request.merchant_id}\u0000${w.request.idempotency_key}`;
+      if (keys.has(k)) later.push(w);
+      else {
+        keys.add(k);
+        batch.push(w);
+      }
+    }
+    queue = later;
+    if (later.length > 0) schedule();
+    bookTestCharges(
+      db,
+      batch.map((w) => w.request),
+    ).then(
+      (rows) => {
+        const byKey = new Map(rows.map((r) => [`${r.merchant_id}\u0000${r.idempotency_key}`, r]));
+        for (const w of batch) {
+          const row = byKey.get(`${w.request.merchant_id}\u0000${w.request.idempotency_key}`);
+          if (row) w.resolve(row);
+          else w.reject(new Error('test gateway: the ledger did not answer'));
+        }
+      },
+      (error: unknown) => {
+        for (const w of batch) w.reject(error);
+      },
+    );
+  };
+  return {
+    book: (request) =>
+      new Promise<LedgerRow>((resolve, reject) => {
+        queue.push({ request, resolve, reject });
+        schedule();
+      }),
+  };
 }

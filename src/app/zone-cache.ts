@@ -1,7 +1,7 @@
 // The engine's date math runs through luxon, which asks Intl for a zone's UTC offset on every
 // call and builds a new Intl.DateTimeFormat to validate a zone name (retry-timing/local-time.ts,
-// pay-cycle.ts). A simulation makes millions of such calls over a few zones, so for the length of
-// a run we memoise both. Exact: a zone name is valid or not for the life of the process, and an
+// pay-cycle.ts). A simulation or a worker makes millions of such calls over a few zones, so for
+// the length of a run (a worker's: its life) we memoise both. Exact: a zone name is valid or not for the life of the process, and an
 // offset is cached per hour only when it is the same at both ends of the hour; an hour with a
 // change inside is never cached (no zone changes its offset twice within one hour).
 import { IANAZone } from 'luxon';
