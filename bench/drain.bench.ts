@@ -14,7 +14,7 @@ import { type DatabaseHandle, openDatabase } from '../src/adapters/db/connect.ts
 import { migrate } from '../src/adapters/db/migrate.ts';
 import { createTestGateway } from '../src/adapters/gateways/test-gateway/test-gateway.ts';
 import { systemClock } from '../src/app/clock.ts';
-import { drain } from '../src/app/worker/worker.ts';
+import { drain, GATEWAY_CALLS_IN_FLIGHT, workerLanes } from '../src/app/worker/worker.ts';
 import { rawClaimAndUpdate } from './raw-claim.ts';
 import { seedDueCases, seedDueRenewals } from './seed-due-cases.ts';
 import { type StatementCounts, statementCounter } from './statement-counter.ts';
@@ -29,8 +29,8 @@ const SIZES = {
   pgliteRenewals: env('BENCH_PGLITE_RENEWALS', 300),
   rawRepeats: env('BENCH_RAW_REPEATS', 5),
   batchSize: env('BENCH_BATCH_SIZE', 100),
-  /** Items one worker carries at once on PostgreSQL (today's `workerConcurrency('postgres')`). */
-  concurrency: env('BENCH_CONCURRENCY', 8),
+  /** Gateway calls one worker's batch keeps in flight (the engine's default). */
+  concurrency: env('BENCH_CONCURRENCY', GATEWAY_CALLS_IN_FLIGHT),
   fleetCases: env('BENCH_FLEET_CASES', 100_000),
   fleetWorkers: env('BENCH_FLEET_WORKERS', 4),
   fleetBudgetS: env('BENCH_FLEET_BUDGET_S', 90),
@@ -39,7 +39,7 @@ const SIZES = {
   rateLimit: env('BENCH_RATE_LIMIT', 100),
   rateLatencyMs: env('BENCH_RATE_LATENCY_MS', 300),
   rateJitterMs: env('BENCH_RATE_JITTER_MS', 100),
-  rateConcurrency: env('BENCH_RATE_CONCURRENCY', env('BENCH_CONCURRENCY', 8)),
+  rateConcurrency: env('BENCH_RATE_CONCURRENCY', env('BENCH_CONCURRENCY', GATEWAY_CALLS_IN_FLIGHT)),
 };
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -96,7 +96,7 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
     const database = await createPgDatabase('core');
     handle = await openDatabase(
       { kind: 'postgres', url: database.url },
-      { observe: counter.observe, poolSize: SIZES.concurrency + 2 },
+      { observe: counter.observe, poolSize: 2 * SIZES.concurrency + 2 },
     );
     cleanup = database.drop;
   }
@@ -107,8 +107,8 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
     const options = {
       batchSize: SIZES.batchSize,
       leaseMs: 300_000,
-      // PGlite serves one connection: one item at a time, as the product runs it.
-      concurrency: backend === 'postgres' ? SIZES.concurrency : 1,
+      concurrency: SIZES.concurrency,
+      lanes: workerLanes(backend),
     };
 
     const say = (what: string) => process.stderr.write(`  ${backend}: ${what}\n`);
@@ -324,7 +324,7 @@ async function runRateLimited(): Promise<RateFigures> {
         merchantId,
         concurrency: SIZES.rateConcurrency,
         batchSize: SIZES.batchSize,
-        poolSize: SIZES.rateConcurrency + 2,
+        poolSize: 2 * SIZES.rateConcurrency + 2,
         latencyMs: SIZES.rateLatencyMs,
         jitterMs: SIZES.rateJitterMs,
         ratePerSecond: SIZES.rateLimit,
@@ -468,7 +468,7 @@ if (child === 'pglite' || child === 'postgres') {
   const fleet = await runFleet();
   const rate = await runRateLimited();
   console.log(
-    `dunner bench: batches of ${SIZES.batchSize}, PostgreSQL concurrency ${SIZES.concurrency}, PGlite 1; ${os.cpus().length} CPUs; ${seconds(started).toFixed(0)} s in all`,
+    `dunner bench: batches of ${SIZES.batchSize}, ${SIZES.concurrency} gateway calls in flight per batch, lanes PostgreSQL ${workerLanes('postgres')}, PGlite ${workerLanes('pglite')}; ${os.cpus().length} CPUs; ${seconds(started).toFixed(0)} s in all`,
   );
   printBackends(backends);
   printWorkers(fleet, rate);

@@ -6,7 +6,7 @@ import type { PaymentGateway } from '../src/adapters/gateways/port.ts';
 import { rateLimited } from '../src/adapters/gateways/rate-limit.ts';
 import { createTestGateway } from '../src/adapters/gateways/test-gateway/test-gateway.ts';
 import { systemClock } from '../src/app/clock.ts';
-import { drain } from '../src/app/worker/worker.ts';
+import { drain, workerLanes } from '../src/app/worker/worker.ts';
 
 export type WorkerProcessArgs = {
   url: string;
@@ -46,6 +46,7 @@ const steps = await drain(
     leaseMs: 300_000,
     merchantId: args.merchantId,
     concurrency: args.concurrency,
+    lanes: workerLanes('postgres'),
   },
 );
 const endedAtMs = Date.now();

@@ -20,6 +20,8 @@ export type WorkerOptions = {
   leaseMs: number;
   /** Gateway calls a batch keeps in flight at once (default 1). */
   concurrency?: number;
+  /** Batches carried at once, each claimed on its own (default 1; see workerLanes). */
+  lanes?: number;
   merchantId?: string;
   /** Called after each item; failures are reported here and the batch is retried after its lease. */
   onItem?: (item: DueItem, outcome: string) => void;
@@ -82,12 +84,17 @@ async function carry(
 /** Processes batches until nothing is due (for the test clock, the demo and benchmarks). */
 export async function drain(deps: Deps, options: WorkerOptions): Promise<number> {
   const workerId = options.workerId ?? newId('wrk');
-  let total = 0;
-  for (;;) {
-    const n = await runWorkerOnce(deps, { ...options, workerId });
-    total += n;
-    if (n === 0) return total;
-  }
+  const totals = await Promise.all(
+    Array.from({ length: lanesOf(options) }, async () => {
+      let total = 0;
+      for (;;) {
+        const n = await runWorkerOnce(deps, { ...options, workerId });
+        total += n;
+        if (n === 0) return total;
+      }
+    }),
+  );
+  return totals.reduce((a, b) => a + b, 0);
 }
 
 /** Runs until the signal aborts, sleeping `pollMs` whenever nothing is due. */
@@ -96,13 +103,33 @@ export async function runWorker(
   options: WorkerOptions & { pollMs: number; signal: AbortSignal },
 ): Promise<void> {
   const workerId = options.workerId ?? newId('wrk');
-  while (!options.signal.aborted) {
-    const n = await runWorkerOnce(deps, { ...options, workerId });
-    if (n === 0) await delay(options.pollMs, undefined, { signal: options.signal }).catch(() => {});
-  }
+  await Promise.all(
+    Array.from({ length: lanesOf(options) }, async () => {
+      while (!options.signal.aborted) {
+        const n = await runWorkerOnce(deps, { ...options, workerId });
+        if (n === 0)
+          await delay(options.pollMs, undefined, { signal: options.signal }).catch(() => {});
+      }
+    }),
+  );
 }
 
-/** Gateway calls one worker keeps in flight; the calls wait on the network, not the database. */
-export function workerConcurrency(_database: 'pglite' | 'postgres'): number {
-  return 16;
+function lanesOf(options: WorkerOptions): number {
+  return Math.max(1, options.lanes ?? 1);
+}
+
+/** Messages a dispatcher carries at once: PGlite serves one connection, PostgreSQL a pool. */
+export function workerConcurrency(database: 'pglite' | 'postgres'): number {
+  return database === 'postgres' ? 8 : 1;
+}
+
+/** Gateway calls a worker's batch keeps in flight: they wait on the network, not the database. */
+export const GATEWAY_CALLS_IN_FLIGHT = 32;
+
+/**
+ * Batches one worker carries at once: on PostgreSQL a second lane's database phases overlap the
+ * first lane's gateway calls, so the gateway's rate limit, not the round trips, sets the pace.
+ */
+export function workerLanes(database: 'pglite' | 'postgres'): number {
+  return database === 'postgres' ? 2 : 1;
 }
