@@ -315,3 +315,56 @@ export async function loadStrategyVersions(
 }
 
 export { versionKey as strategyVersionKey };
+
+/** A merchant's test clock (null for a live merchant); undefined when there is no merchant. */
+export async function loadMerchantClock(
+  db: Db,
+  merchantId: string,
+): Promise<{ test_clock_at: Date | null } | undefined> {
+  return db
+    .selectFrom('merchants')
+    .select('test_clock_at')
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
+}
+
+/** A case's subscription and its merchant's test clock, to carry the case outside a claim. */
+export async function loadCaseTarget(
+  db: Db,
+  merchantId: string,
+  caseId: string,
+): Promise<{ subscription_id: string; test_clock_at: Date | null } | undefined> {
+  return db
+    .selectFrom('dunning_cases as c')
+    .innerJoin('merchants as m', 'm.merchant_id', 'c.merchant_id')
+    .select(['c.subscription_id', 'm.test_clock_at'])
+    .where('c.merchant_id', '=', merchantId)
+    .where('c.case_id', '=', caseId)
+    .executeTakeFirst();
+}
+
+export async function findAttemptByKey(
+  db: Db,
+  merchantId: string,
+  idempotencyKey: string,
+): Promise<AttemptRow | undefined> {
+  return db
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+}
+
+export async function loadSubscription(
+  db: Db,
+  merchantId: string,
+  subscriptionId: string,
+): Promise<SubscriptionRow | undefined> {
+  return db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('subscription_id', '=', subscriptionId)
+    .executeTakeFirst();
+}

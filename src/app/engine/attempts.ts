@@ -6,6 +6,7 @@ import { loadPaymentMethods } from '../../adapters/db/engine.repo.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
 import { addEvent, insertRow, updateRow } from '../../adapters/db/unit-of-work.ts';
 import type { ChargeResult, PaymentGateway } from '../../adapters/gateways/port.ts';
+import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import {
   type Classification,
   classifyDecline,
@@ -69,19 +70,6 @@ export function newAttemptIn(w: Work, a: NewAttempt): AttemptRow {
 export async function insertAttempt(trx: Db, a: NewAttempt): Promise<AttemptRow> {
   const pm = a.paymentMethodId ? [{ merchantId: a.merchantId, id: a.paymentMethodId }] : [];
   return withWork(trx, { subs: [], paymentMethods: pm }, (w) => newAttemptIn(w, a));
-}
-
-export async function loadAttempt(
-  db: Db,
-  merchantId: string,
-  attemptId: string,
-): Promise<AttemptRow> {
-  return db
-    .selectFrom('payment_attempts')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('attempt_id', '=', attemptId)
-    .executeTakeFirstOrThrow();
 }
 
 /**
@@ -209,6 +197,31 @@ function rememberPayment(w: Work, attempt: AttemptRow, at: Date): void {
     { merchant_id: customer.merchant_id, customer_id: customer.customer_id },
     { payment_times: customer.payment_times },
   );
+}
+
+/** An attempt's answer as it was recorded: what a replayed request reports, never re-parsed. */
+export type StoredOutcome =
+  | { kind: 'succeeded' }
+  | { kind: 'declined'; category: DeclineCategory; rawCode: string | null }
+  | { kind: 'unknown' };
+
+export function storedOutcomeOf(row: AttemptRow): StoredOutcome {
+  switch (row.status) {
+    case 'succeeded':
+      return { kind: 'succeeded' };
+    case 'failed':
+      return {
+        kind: 'declined',
+        category: (row.category as DeclineCategory | null) ?? 'generic',
+        rawCode: row.raw_code,
+      };
+    case 'pending':
+      return { kind: 'unknown' };
+    default: {
+      const unreachable: never = row.status;
+      return unreachable;
+    }
+  }
 }
 
 /** The answer on the case timeline: payment_attempt.succeeded, .failed or .unanswered. */

@@ -2,14 +2,17 @@
 // unpaid renewal, mark-paid by card). The same three steps as the worker: record the attempt and
 // its key, call the gateway outside a transaction, apply the answer in one transaction.
 import type { Db } from '../../adapters/db/connect.ts';
+import { findAttemptByKey, loadSubscription } from '../../adapters/db/engine.repo.ts';
+import { lockAttempt, lockSubscription } from '../../adapters/db/locks.repo.ts';
 import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
-import { classifyDecline } from '../../domain/declines/classify.ts';
 import type { Deps } from '../deps.ts';
 import {
   type AttemptOutcomeRecord,
   insertAttempt,
   recordAttemptResult,
+  type StoredOutcome,
   sendAttempt,
+  storedOutcomeOf,
 } from './attempts.ts';
 import { nowForMerchant } from './merchant-clock.ts';
 
@@ -31,7 +34,7 @@ export type Apply<T> = (
 export type ChargeNowResult<T> =
   | { replayed: false; outcome: AttemptOutcomeRecord; value: T }
   /** An earlier request with this key was already answered: its answer, nothing applied twice. */
-  | { replayed: true; outcome: AttemptOutcomeRecord };
+  | { replayed: true; outcome: StoredOutcome };
 
 export async function chargeNow<T>(
   deps: Deps,
@@ -40,19 +43,10 @@ export async function chargeNow<T>(
 ): Promise<ChargeNowResult<T>> {
   const { attempt, now } = await deps.db.transaction().execute(async (trx) => {
     const at = await nowForMerchant(trx, deps.clock, input.merchantId);
-    const existing = await trx
-      .selectFrom('payment_attempts')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('idempotency_key', '=', input.idempotencyKey)
-      .executeTakeFirst();
+    const existing = await findAttemptByKey(trx, input.merchantId, input.idempotencyKey);
     if (existing) return { attempt: existing, now: at };
-    const sub = await trx
-      .selectFrom('subscriptions')
-      .select(['payment_method_id', 'currency'])
-      .where('merchant_id', '=', input.merchantId)
-      .where('subscription_id', '=', input.subscriptionId)
-      .executeTakeFirstOrThrow();
+    const sub = await loadSubscription(trx, input.merchantId, input.subscriptionId);
+    if (!sub) throw new Error(`no subscription ${input.subscriptionId}`);
     const created = await insertAttempt(trx, {
       merchantId: input.merchantId,
       subscriptionId: input.subscriptionId,
@@ -72,33 +66,11 @@ export async function chargeNow<T>(
     attempt.status === 'pending' ? await sendAttempt(deps.db, deps.gateway, attempt, now) : null;
 
   return deps.db.transaction().execute(async (trx) => {
-    const sub = await trx
-      .selectFrom('subscriptions')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('subscription_id', '=', input.subscriptionId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const current = await trx
-      .selectFrom('payment_attempts')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('attempt_id', '=', attempt.attempt_id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    if (current.status !== 'pending' || result === null) {
-      const outcome: AttemptOutcomeRecord =
-        current.status === 'succeeded'
-          ? { kind: 'succeeded' }
-          : current.status === 'failed'
-            ? {
-                kind: 'declined',
-                rawCode: current.raw_code ?? '',
-                classification: classifyDecline({ scheme: 'stripe', code: current.raw_code ?? '' }),
-              }
-            : { kind: 'unknown' };
-      return { replayed: true as const, outcome };
-    }
+    const sub = await lockSubscription(trx, input.merchantId, input.subscriptionId);
+    const current = await lockAttempt(trx, input.merchantId, attempt.attempt_id);
+    if (!sub || !current) throw new Error(`no attempt ${attempt.attempt_id} to apply`);
+    if (current.status !== 'pending' || result === null)
+      return { replayed: true as const, outcome: storedOutcomeOf(current) };
     const outcome = await recordAttemptResult(trx, current, result, now);
     return {
       replayed: false as const,

@@ -6,6 +6,7 @@ import type { Db } from '../../adapters/db/connect.ts';
 import {
   type ClaimedItem,
   loadAttempts,
+  loadCaseTarget,
   lockLeasedCases,
   lockSubscriptions,
 } from '../../adapters/db/engine.repo.ts';
@@ -217,13 +218,7 @@ export async function runCaseStep(
   merchantId: string,
   caseId: string,
 ): Promise<StepReport> {
-  const target = await deps.db
-    .selectFrom('dunning_cases as c')
-    .innerJoin('merchants as m', 'm.merchant_id', 'c.merchant_id')
-    .select(['c.subscription_id', 'm.test_clock_at'])
-    .where('c.merchant_id', '=', merchantId)
-    .where('c.case_id', '=', caseId)
-    .executeTakeFirst();
+  const target = await loadCaseTarget(deps.db, merchantId, caseId);
   if (!target) return 'skipped';
   const item: ClaimedItem = {
     merchantId,
