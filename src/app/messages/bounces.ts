@@ -7,8 +7,8 @@ import { recordEvent } from '../../adapters/db/events.repo.ts';
 import type { MessageRow } from '../../adapters/db/schema-messages.ts';
 import { parseDeliveryReport } from '../../adapters/email/dsn.ts';
 import { merchantNow } from '../clock.ts';
-import type { Services } from '../http/v1/kit.ts';
 import { fail, ok, type Result } from '../result.ts';
+import type { Services } from '../services.ts';
 import { queueFallback } from './fallback.ts';
 import { recordMessageEvent } from './message-events.ts';
 

@@ -31,7 +31,7 @@ import {
   decideContact,
 } from '../../domain/messages/contact-rules.ts';
 import { merchantNow } from '../clock.ts';
-import type { Services } from '../http/v1/kit.ts';
+import type { Services } from '../services.ts';
 import { issueUpdateLink } from '../update-links/update-links.ts';
 import { markChannelUndeliverable, suppressEmailAddress } from './bounces.ts';
 import { claimDueMessages } from './claim-due-messages.ts';
