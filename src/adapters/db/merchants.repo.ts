@@ -90,3 +90,16 @@ export async function updateMerchant(
     .where('merchant_id', '=', merchantId)
     .execute();
 }
+
+/** Replaces the merchant's settings object. */
+export async function setMerchantSettings(
+  db: Db,
+  merchantId: string,
+  settings: Record<string, unknown>,
+): Promise<void> {
+  await db
+    .updateTable('merchants')
+    .set({ settings: JSON.stringify(settings) })
+    .where('merchant_id', '=', merchantId)
+    .execute();
+}
