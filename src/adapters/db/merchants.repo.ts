@@ -103,3 +103,12 @@ export async function setMerchantSettings(
     .where('merchant_id', '=', merchantId)
     .execute();
 }
+
+/** The merchant's row; throws when there is no such merchant. */
+export async function getMerchant(db: Db, merchantId: string): Promise<MerchantRow> {
+  return db
+    .selectFrom('merchants')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirstOrThrow();
+}

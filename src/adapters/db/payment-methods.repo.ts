@@ -93,3 +93,40 @@ export async function updatePaymentMethodColumns(
     .where('payment_method_id', '=', paymentMethodId)
     .execute();
 }
+
+/** The merchant's payment method with this id; throws when there is none. */
+export async function getPaymentMethod(
+  db: Db,
+  merchantId: string,
+  paymentMethodId: string,
+): Promise<PaymentMethodRow> {
+  return db
+    .selectFrom('payment_methods')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('payment_method_id', '=', paymentMethodId)
+    .executeTakeFirstOrThrow();
+}
+
+/** Marks the method changed at `at` (rules that wait for a new method are satisfied). */
+export async function touchPaymentMethodChanged(
+  db: Db,
+  merchantId: string,
+  paymentMethodId: string,
+  at: Date,
+): Promise<PaymentMethodRow> {
+  return db
+    .updateTable('payment_methods')
+    .set({ changed_at: at })
+    .where('merchant_id', '=', merchantId)
+    .where('payment_method_id', '=', paymentMethodId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertPaymentMethodReturning(
+  db: Db,
+  row: Insertable<PaymentMethodsTable>,
+): Promise<PaymentMethodRow> {
+  return db.insertInto('payment_methods').values(row).returningAll().executeTakeFirstOrThrow();
+}

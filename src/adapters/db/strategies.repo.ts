@@ -164,3 +164,17 @@ export async function makeDefaultStrategy(
     .where('strategy_id', '=', strategyId)
     .execute();
 }
+
+export async function getStrategyName(
+  db: Db,
+  merchantId: string,
+  strategyId: string,
+): Promise<string> {
+  const row = await db
+    .selectFrom('strategies')
+    .select('name')
+    .where('merchant_id', '=', merchantId)
+    .where('strategy_id', '=', strategyId)
+    .executeTakeFirstOrThrow();
+  return row.name;
+}
