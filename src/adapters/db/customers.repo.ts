@@ -100,3 +100,48 @@ export async function updateCustomerColumns(
     .where('customer_id', '=', customerId)
     .execute();
 }
+
+/** The merchant's customers with this email (compared lowercased). */
+export async function listCustomerIdsByEmail(
+  db: Db,
+  merchantId: string,
+  lowercasedEmail: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('customers')
+    .select('customer_id')
+    .where('merchant_id', '=', merchantId)
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', lowercasedEmail))
+    .execute();
+  return rows.map((r) => r.customer_id);
+}
+
+/** Locks the customer row; false when there is none. */
+export async function lockCustomerId(
+  db: Db,
+  merchantId: string,
+  customerId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('customers')
+    .select('customer_id')
+    .where('merchant_id', '=', merchantId)
+    .where('customer_id', '=', customerId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The customer; throws when there is none. */
+export async function getCustomer(
+  db: Db,
+  merchantId: string,
+  customerId: string,
+): Promise<CustomerRow> {
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirstOrThrow();
+}

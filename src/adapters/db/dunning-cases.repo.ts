@@ -240,3 +240,15 @@ export async function findCaseStrategy(db: Db, merchantId: string, caseId: strin
     .where('case_id', '=', caseId)
     .executeTakeFirst();
 }
+
+/** The merchant's most recently opened case. */
+export async function findLatestCase(db: Db, merchantId: string): Promise<CaseRow | undefined> {
+  return db
+    .selectFrom('dunning_cases')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .orderBy('opened_at', 'desc')
+    .orderBy('case_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

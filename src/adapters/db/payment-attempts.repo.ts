@@ -104,3 +104,17 @@ export async function lockAttempt(
     .forUpdate()
     .executeTakeFirstOrThrow();
 }
+
+/** The `why` of the case's latest failed attempt. */
+export async function findLastFailedAttemptOfCase(db: Db, merchantId: string, caseId: string) {
+  return db
+    .selectFrom('payment_attempts')
+    .select(['why'])
+    .where('merchant_id', '=', merchantId)
+    .where('case_id', '=', caseId)
+    .where('status', '=', 'failed')
+    .orderBy('requested_at', 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -76,3 +76,17 @@ export async function updateSubscriptionColumns(
     .where('subscription_id', '=', subscriptionId)
     .execute();
 }
+
+/** The subscription; throws when there is none. */
+export async function getSubscription(
+  db: Db,
+  merchantId: string,
+  subscriptionId: string,
+): Promise<SubscriptionRow> {
+  return db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('subscription_id', '=', subscriptionId)
+    .executeTakeFirstOrThrow();
+}
