@@ -178,3 +178,12 @@ export async function getStrategyName(
     .executeTakeFirstOrThrow();
   return row.name;
 }
+
+/** The id and name of each of the merchant's strategies. */
+export async function listStrategyNames(db: Db, merchantId: string) {
+  return db
+    .selectFrom('strategies')
+    .select(['strategy_id', 'name'])
+    .where('merchant_id', '=', merchantId)
+    .execute();
+}

@@ -1,8 +1,8 @@
 // The built-in test gateway. It keeps a ledger per idempotency key, as a processor does: a
 // re-sent key returns the first answer and never charges again. Tests count charges in the ledger.
 import { setTimeout as delay } from 'node:timers/promises';
-import { sql } from 'kysely';
 import type { Db } from '../../db/connect.ts';
+import { bookTestGatewayCharge } from '../../db/test-gateway.repo.ts';
 import type { ChargeRequest, ChargeResult, PaymentGateway } from '../port.ts';
 import { findTestCard, parseTestToken } from './cards.ts';
 
@@ -20,32 +20,15 @@ export function createTestGateway(db: Db, options: TestGatewayOptions = {}): Pay
     name: 'test',
     async charge(req: ChargeRequest): Promise<ChargeResult> {
       const decided = decide(req);
-      const row = await db
-        .insertInto('test_gateway_charges')
-        .values({
-          merchant_id: req.merchantId,
-          idempotency_key: req.idempotencyKey,
-          token: req.token,
-          amount_minor: req.amountMinor,
-          currency: req.currency,
-          outcome: decided.outcome,
-          decline_code: decided.code,
-        })
-        .onConflict((oc) =>
-          oc.columns(['merchant_id', 'idempotency_key']).doUpdateSet({
-            request_count: sql`test_gateway_charges.request_count + 1`,
-            last_requested_at: sql`clock_timestamp()`,
-          }),
-        )
-        .returning([
-          'token',
-          'amount_minor',
-          'currency',
-          'outcome',
-          'decline_code',
-          'request_count',
-        ])
-        .executeTakeFirstOrThrow();
+      const row = await bookTestGatewayCharge(db, {
+        merchant_id: req.merchantId,
+        idempotency_key: req.idempotencyKey,
+        token: req.token,
+        amount_minor: req.amountMinor,
+        currency: req.currency,
+        outcome: decided.outcome,
+        decline_code: decided.code,
+      });
       // The answer travels back after the processor has booked the charge: a worker that dies
       // now has charged without knowing it, the hardest case for idempotency.
       if (options.latencyMs) await delay(options.latencyMs);
