@@ -1,6 +1,8 @@
 // API keys: `dk_test_…` / `dk_live_…`. The key is shown once at creation; the table keeps its hash
 // and a short prefix. A key works only for a merchant of the same mode (test keys on test merchants).
+import { findActiveApiKeyByHash, insertApiKey } from '../../adapters/db/api-keys.repo.ts';
 import type { Db } from '../../adapters/db/connect.ts';
+import { getMerchantMode } from '../../adapters/db/merchants.repo.ts';
 import { newId } from '../ids.ts';
 import { randomSecret, sha256Hex } from './secrets.ts';
 
@@ -20,44 +22,26 @@ export async function createApiKey(
   db: Db,
   input: { merchantId: string; label?: string },
 ): Promise<CreatedApiKey> {
-  const merchant = await db
-    .selectFrom('merchants')
-    .select('mode')
-    .where('merchant_id', '=', input.merchantId)
-    .executeTakeFirstOrThrow();
-  const key = `dk_${merchant.mode}_${randomSecret(24)}`;
+  const mode = await getMerchantMode(db, input.merchantId);
+  const key = `dk_${mode}_${randomSecret(24)}`;
   const keyId = newId('key');
   const prefix = key.slice(0, 12);
-  await db
-    .insertInto('api_keys')
-    .values({
-      merchant_id: input.merchantId,
-      key_id: keyId,
-      mode: merchant.mode,
-      prefix,
-      secret_hash: sha256Hex(key),
-      label: input.label ?? '',
-    })
-    .execute();
-  return { keyId, key, prefix, mode: merchant.mode };
+  await insertApiKey(db, {
+    merchant_id: input.merchantId,
+    key_id: keyId,
+    mode,
+    prefix,
+    secret_hash: sha256Hex(key),
+    label: input.label ?? '',
+  });
+  return { keyId, key, prefix, mode };
 }
 
 /** The caller a key stands for, or null when it is unknown, revoked or of the wrong mode. */
 export async function authenticateApiKey(db: Db, key: string): Promise<Caller | null> {
   const mode = /^dk_(test|live)_[A-Za-z0-9_-]{20,64}$/.exec(key)?.[1] as Mode | undefined;
   if (!mode) return null;
-  const row = await db
-    .selectFrom('api_keys')
-    .innerJoin('merchants', 'merchants.merchant_id', 'api_keys.merchant_id')
-    .select([
-      'api_keys.merchant_id',
-      'api_keys.key_id',
-      'api_keys.mode',
-      'merchants.mode as merchant_mode',
-    ])
-    .where('api_keys.secret_hash', '=', sha256Hex(key))
-    .where('api_keys.revoked_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findActiveApiKeyByHash(db, sha256Hex(key));
   if (!row || row.mode !== mode || row.merchant_mode !== mode) return null;
   return { merchantId: row.merchant_id, mode, via: 'api_key', keyId: row.key_id, operatorId: null };
 }

@@ -1,6 +1,15 @@
 // Dashboard sessions for a merchant's operators, started with an API key or an operator's email and
 // password. The cookie carries `<session id>.<secret>`; the table keeps the secret's hash.
+import { findApiKeyRevokedAt } from '../../adapters/db/api-keys.repo.ts';
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  endSessionsByHash,
+  findOpenSessionByHash,
+  findOperatorByEmail,
+  insertOperator,
+  insertSession,
+  setOperatorSignInFailures,
+} from '../../adapters/db/sessions.repo.ts';
 import type { Clock } from '../clock.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result, type UseCaseError } from '../result.ts';
@@ -22,23 +31,15 @@ export async function createOperator(
   const invalid = checkOperatorInput(input);
   if (invalid) return invalid;
   const operatorId = newId('op');
-  const taken = await db
-    .selectFrom('operators')
-    .select('operator_id')
-    .where((eb) => eb(eb.fn('lower', [eb.ref('email')]), '=', input.email.toLowerCase()))
-    .executeTakeFirst();
+  const taken = await findOperatorByEmail(db, input.email);
   if (taken) return fail('invalid_field', 'an operator with this email exists', 'email');
-  const inserted = await db
-    .insertInto('operators')
-    .values({
-      merchant_id: input.merchantId,
-      operator_id: operatorId,
-      email: input.email.toLowerCase(),
-      password_hash: await hashPassword(input.password),
-    })
-    .returning('operator_id')
-    .executeTakeFirstOrThrow();
-  return ok({ operatorId: inserted.operator_id });
+  const inserted = await insertOperator(db, {
+    merchant_id: input.merchantId,
+    operator_id: operatorId,
+    email: input.email.toLowerCase(),
+    password_hash: await hashPassword(input.password),
+  });
+  return ok({ operatorId: inserted });
 }
 
 export function checkOperatorInput(input: {
@@ -65,11 +66,7 @@ export async function startSession(
     merchantId = caller.merchantId;
     keyId = caller.keyId;
   } else {
-    const operator = await deps.db
-      .selectFrom('operators')
-      .select(['merchant_id', 'operator_id', 'password_hash', 'failed_sign_ins', 'locked_until'])
-      .where((eb) => eb(eb.fn('lower', [eb.ref('email')]), '=', credentials.email.toLowerCase()))
-      .executeTakeFirst();
+    const operator = await findOperatorByEmail(deps.db, credentials.email);
     const now = deps.clock.now();
     if (operator?.locked_until && operator.locked_until.getTime() > now.getTime())
       return fail(
@@ -83,41 +80,31 @@ export async function startSession(
     if (!(await verifyPassword(credentials.password, operator.password_hash))) {
       const failures = operator.failed_sign_ins + 1;
       const lock = failures >= MAX_FAILED_SIGN_INS;
-      await deps.db
-        .updateTable('operators')
-        .set({
-          failed_sign_ins: lock ? 0 : failures,
-          ...(lock ? { locked_until: new Date(now.getTime() + LOCKOUT_MS) } : {}),
-        })
-        .where('merchant_id', '=', where.merchant_id)
-        .where('operator_id', '=', where.operator_id)
-        .execute();
+      await setOperatorSignInFailures(deps.db, where.merchant_id, where.operator_id, {
+        failed_sign_ins: lock ? 0 : failures,
+        ...(lock ? { locked_until: new Date(now.getTime() + LOCKOUT_MS) } : {}),
+      });
       return fail('unauthenticated', 'email or password is not correct', 'password');
     }
     if (operator.failed_sign_ins > 0 || operator.locked_until)
-      await deps.db
-        .updateTable('operators')
-        .set({ failed_sign_ins: 0, locked_until: null })
-        .where('merchant_id', '=', where.merchant_id)
-        .where('operator_id', '=', where.operator_id)
-        .execute();
+      await setOperatorSignInFailures(deps.db, where.merchant_id, where.operator_id, {
+        failed_sign_ins: 0,
+        locked_until: null,
+      });
     merchantId = operator.merchant_id;
     operatorId = operator.operator_id;
   }
   const sessionId = newId('ses');
   const secret = randomSecret(32);
   const expiresAt = new Date(deps.clock.now().getTime() + SESSION_TTL_MS);
-  await deps.db
-    .insertInto('sessions')
-    .values({
-      merchant_id: merchantId,
-      session_id: sessionId,
-      secret_hash: sha256Hex(secret),
-      operator_id: operatorId,
-      key_id: keyId,
-      expires_at: expiresAt,
-    })
-    .execute();
+  await insertSession(deps.db, {
+    merchant_id: merchantId,
+    session_id: sessionId,
+    secret_hash: sha256Hex(secret),
+    operator_id: operatorId,
+    key_id: keyId,
+    expires_at: expiresAt,
+  });
   return ok({ cookie: `${sessionId}.${secret}`, expiresAt, merchantId });
 }
 
@@ -127,28 +114,11 @@ export async function authenticateSession(
 ): Promise<Caller | null> {
   const secret = cookie.split('.')[1];
   if (!secret) return null;
-  const row = await deps.db
-    .selectFrom('sessions')
-    .innerJoin('merchants', 'merchants.merchant_id', 'sessions.merchant_id')
-    .select([
-      'sessions.merchant_id',
-      'sessions.operator_id',
-      'sessions.key_id',
-      'sessions.expires_at',
-      'merchants.mode',
-    ])
-    .where('sessions.secret_hash', '=', sha256Hex(secret))
-    .where('sessions.ended_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findOpenSessionByHash(deps.db, sha256Hex(secret));
   if (!row || row.expires_at.getTime() <= deps.clock.now().getTime()) return null;
   if (row.key_id) {
     // A session started with a key ends when the key is revoked.
-    const key = await deps.db
-      .selectFrom('api_keys')
-      .select('revoked_at')
-      .where('merchant_id', '=', row.merchant_id)
-      .where('key_id', '=', row.key_id)
-      .executeTakeFirst();
+    const key = await findApiKeyRevokedAt(deps.db, row.merchant_id, row.key_id);
     if (!key || key.revoked_at) return null;
   }
   return {
@@ -163,9 +133,5 @@ export async function authenticateSession(
 export async function endSession(deps: { db: Db; clock: Clock }, cookie: string): Promise<void> {
   const secret = cookie.split('.')[1];
   if (!secret) return;
-  await deps.db
-    .updateTable('sessions')
-    .set({ ended_at: deps.clock.now() })
-    .where('secret_hash', '=', sha256Hex(secret))
-    .execute();
+  await endSessionsByHash(deps.db, sha256Hex(secret), deps.clock.now());
 }

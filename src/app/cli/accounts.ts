@@ -1,6 +1,8 @@
 // Onboarding from the command line: a merchant with its first API key, more keys, operators who
 // sign in to the dashboard, and the demo merchant's operator. Keys are printed once, never stored.
 import type { Db } from '../../adapters/db/connect.ts';
+import { merchantExists } from '../../adapters/db/merchants.repo.ts';
+import { findMerchantOperator } from '../../adapters/db/sessions.repo.ts';
 import { createApiKey } from '../access/api-keys.ts';
 import { checkOperatorInput, createOperator } from '../access/sessions.ts';
 import type { Deps } from '../deps.ts';
@@ -44,12 +46,8 @@ export async function mintApiKey(
   merchantId: string,
   label: string,
 ): Promise<Result<{ apiKey: string; prefix: string }>> {
-  const merchant = await db
-    .selectFrom('merchants')
-    .select('merchant_id')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirst();
-  if (!merchant) return fail('not_found', `no merchant ${merchantId}`, 'merchant');
+  if (!(await merchantExists(db, merchantId)))
+    return fail('not_found', `no merchant ${merchantId}`, 'merchant');
   const key = await createApiKey(db, { merchantId, label });
   return ok({ apiKey: key.key, prefix: key.prefix });
 }
@@ -58,23 +56,14 @@ export async function addOperator(
   db: Db,
   input: { merchantId: string; email: string; password: string },
 ): Promise<Result<{ operatorId: string }>> {
-  const merchant = await db
-    .selectFrom('merchants')
-    .select('merchant_id')
-    .where('merchant_id', '=', input.merchantId)
-    .executeTakeFirst();
-  if (!merchant) return fail('not_found', `no merchant ${input.merchantId}`, 'merchant');
+  if (!(await merchantExists(db, input.merchantId)))
+    return fail('not_found', `no merchant ${input.merchantId}`, 'merchant');
   return createOperator(db, input);
 }
 
 /** The demo merchant gets its operator on first start (and on later starts, if it was removed). */
 export async function ensureDemoOperator(db: Db, merchantId: string): Promise<void> {
-  const existing = await db
-    .selectFrom('operators')
-    .select('operator_id')
-    .where('merchant_id', '=', merchantId)
-    .where('email', '=', DEMO_OPERATOR.email)
-    .executeTakeFirst();
+  const existing = await findMerchantOperator(db, merchantId, DEMO_OPERATOR.email);
   if (existing) return;
   const created = await createOperator(db, { merchantId, ...DEMO_OPERATOR });
   if (!created.ok) throw new Error(`demo operator: ${created.error.message}`);

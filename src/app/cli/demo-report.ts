@@ -2,6 +2,13 @@
 // renewals charged. Queries only read; they run the same on PGlite and PostgreSQL.
 import Table from 'cli-table3';
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  countCasesByStatus,
+  countSucceededRenewalAttempts,
+  sumCasesByStatusAndCurrency,
+  sumRetriesMade,
+  sumSucceededRenewalsByCurrency,
+} from '../../adapters/db/metrics.repo.ts';
 import type { CaseRow } from '../../adapters/db/schema.ts';
 import { formatMoney } from '../../domain/money.ts';
 
@@ -28,12 +35,7 @@ const STATUS_ORDER = ['recovered', 'unpaid', 'canceled', 'open', 'stopped'] as c
 
 /** Cheap counts for the progress bar, read after each simulated day. */
 export async function loadDemoProgress(db: Db, merchantId: string): Promise<DemoProgress> {
-  const byStatus = await db
-    .selectFrom('dunning_cases')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('merchant_id', '=', merchantId)
-    .groupBy('status')
-    .execute();
+  const byStatus = await countCasesByStatus(db, merchantId);
   const count = (status: CaseStatus) =>
     Number(byStatus.find((r) => r.status === status)?.count ?? 0);
   return {
@@ -46,34 +48,9 @@ export async function loadDemoProgress(db: Db, merchantId: string): Promise<Demo
 }
 
 export async function loadDemoReport(db: Db, merchantId: string): Promise<DemoReport> {
-  const caseRows = await db
-    .selectFrom('dunning_cases')
-    .select([
-      'status',
-      'currency',
-      (eb) => eb.fn.countAll<number>().as('count'),
-      (eb) => eb.fn.sum<number>('amount_due_minor').as('amount_minor'),
-    ])
-    .where('merchant_id', '=', merchantId)
-    .groupBy(['status', 'currency'])
-    .execute();
-  const retries = await db
-    .selectFrom('dunning_cases')
-    .select((eb) => eb.fn.sum<number | null>('retries_made').as('retries'))
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirst();
-  const renewalRows = await db
-    .selectFrom('payment_attempts')
-    .select([
-      'currency',
-      (eb) => eb.fn.countAll<number>().as('count'),
-      (eb) => eb.fn.sum<number>('amount_minor').as('amount_minor'),
-    ])
-    .where('merchant_id', '=', merchantId)
-    .where('purpose', '=', 'renewal')
-    .where('status', '=', 'succeeded')
-    .groupBy('currency')
-    .execute();
+  const caseRows = await sumCasesByStatusAndCurrency(db, merchantId);
+  const retries = await sumRetriesMade(db, merchantId);
+  const renewalRows = await sumSucceededRenewalsByCurrency(db, merchantId);
 
   const cases = Object.fromEntries(
     STATUS_ORDER.map((s) => [s, { count: 0, amountMinor: {} as AmountsByCurrency }]),
@@ -100,13 +77,7 @@ export async function loadDemoReport(db: Db, merchantId: string): Promise<DemoRe
 }
 
 async function countSucceededRenewals(db: Db, merchantId: string): Promise<number> {
-  const row = await db
-    .selectFrom('payment_attempts')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('merchant_id', '=', merchantId)
-    .where('purpose', '=', 'renewal')
-    .where('status', '=', 'succeeded')
-    .executeTakeFirst();
+  const row = await countSucceededRenewalAttempts(db, merchantId);
   return Number(row?.count ?? 0);
 }
 

@@ -9,8 +9,8 @@ import swagger from '@fastify/swagger';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import { listAppliedMigrations, pingDatabase } from '../../adapters/db/health.repo.ts';
 import { listMigrations } from '../../adapters/db/migrate.ts';
 import { authenticateApiKey } from '../access/api-keys.ts';
 import { authenticateSession, SESSION_COOKIE } from '../access/sessions.ts';
@@ -355,13 +355,12 @@ function reasonOf(error: ErrorObject): string {
 /** Ready: the database answers and every migration this build knows has been applied. */
 export async function checkReadiness(db: Db, expectedVersions: number[]): Promise<Readiness> {
   try {
-    await sql`SELECT 1`.execute(db);
+    await pingDatabase(db);
   } catch {
     return { ready: false, reason: 'database_unavailable' };
   }
   try {
-    const rows = await db.selectFrom('schema_migrations').select('version').execute();
-    const applied = new Set(rows.map((r) => r.version));
+    const applied = new Set(await listAppliedMigrations(db));
     if (expectedVersions.some((v) => !applied.has(v)))
       return { ready: false, reason: 'migrations_pending' };
   } catch {

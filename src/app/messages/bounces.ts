@@ -2,13 +2,19 @@
 // a JSON notice posted to POST /v1/bounces) is marked undeliverable, no email goes to it again,
 // the message falls back to another channel of the customer, and the merchant hears of it through
 // `customer.email_bounced` and `message.bounced` (which feed outbound webhooks).
+import {
+  insertEmailSuppression,
+  markCustomerChannelUndeliverable,
+} from '../../adapters/db/channels.repo.ts';
 import type { Db } from '../../adapters/db/connect.ts';
+import { listCustomerIdsByEmail } from '../../adapters/db/customers.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import { lockBouncedEmail, updateMessage } from '../../adapters/db/messages.repo.ts';
 import type { MessageRow } from '../../adapters/db/schema-messages.ts';
 import { parseDeliveryReport } from '../../adapters/email/dsn.ts';
-import { merchantNow } from '../clock.ts';
-import type { Services } from '../http/v1/kit.ts';
 import { fail, ok, type Result } from '../result.ts';
+import type { Services } from '../services.ts';
 import { queueFallback } from './fallback.ts';
 import { recordMessageEvent } from './message-events.ts';
 
@@ -28,34 +34,24 @@ export async function suppressEmailAddress(
   },
 ): Promise<boolean> {
   const address = input.address.trim().toLowerCase();
-  const inserted = await trx
-    .insertInto('email_suppressions')
-    .values({
-      merchant_id: input.merchantId,
-      address,
-      reason: input.reason,
-      status_code: input.statusCode,
-      source: input.source,
-      message_id: input.messageId,
-      suppressed_at: input.at,
-    })
-    .onConflict((oc) => oc.columns(['merchant_id', 'address']).doNothing())
-    .returning('address')
-    .executeTakeFirst();
+  const inserted = await insertEmailSuppression(trx, {
+    merchant_id: input.merchantId,
+    address,
+    reason: input.reason,
+    status_code: input.statusCode,
+    source: input.source,
+    message_id: input.messageId,
+    suppressed_at: input.at,
+  });
   if (!inserted) return false;
-  const customers = await trx
-    .selectFrom('customers')
-    .select('customer_id')
-    .where('merchant_id', '=', input.merchantId)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', address))
-    .execute();
-  for (const c of customers)
+  const customerIds = await listCustomerIdsByEmail(trx, input.merchantId, address);
+  for (const customerId of customerIds)
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'customer.email_bounced',
       occurredAt: input.at,
       data: {
-        customer_id: c.customer_id,
+        customer_id: customerId,
         email: address,
         reason: input.reason,
         status_code: input.statusCode,
@@ -73,20 +69,12 @@ export async function markChannelUndeliverable(
   reason: string,
   at: Date,
 ): Promise<void> {
-  const changed = await trx
-    .updateTable('customer_channels')
-    .set({
-      status: 'undeliverable',
-      status_reason: reason,
-      status_changed_at: at,
-      updated_at: new Date(),
-    })
-    .where('merchant_id', '=', m.merchant_id)
-    .where('customer_id', '=', m.customer_id)
-    .where('channel', '=', m.channel)
-    .where('status', '=', 'active')
-    .returning('channel')
-    .executeTakeFirst();
+  const changed = await markCustomerChannelUndeliverable(
+    trx,
+    { merchantId: m.merchant_id, customerId: m.customer_id, channel: m.channel },
+    reason,
+    at,
+  );
   if (changed)
     await recordEvent(trx, {
       merchantId: m.merchant_id,
@@ -163,12 +151,7 @@ export async function reportBounce(
     ];
   }
   return services.db.transaction().execute(async (trx) => {
-    const merchant = await trx
-      .selectFrom('merchants')
-      .select('test_clock_at')
-      .where('merchant_id', '=', merchantId)
-      .executeTakeFirstOrThrow();
-    const at = merchantNow(merchant, services.clock);
+    const at = await readMerchantNow(trx, merchantId, services.clock);
     const outcomes: BounceOutcome[] = [];
     for (const notice of notices)
       outcomes.push(await applyNotice(services, trx, merchantId, at, notice));
@@ -205,12 +188,7 @@ async function applyNotice(
     };
   if (n.type === 'delivered') {
     if (m && m.status === 'sent') {
-      await trx
-        .updateTable('messages')
-        .set({ status: 'delivered', delivered_at: at, updated_at: new Date() })
-        .where('merchant_id', '=', merchantId)
-        .where('message_id', '=', m.message_id)
-        .execute();
+      await updateMessage(trx, merchantId, m.message_id, { status: 'delivered', delivered_at: at });
       await recordMessageEvent(trx, m, 'message.delivered', at, { source: n.source });
     }
     return { ...base, outcome: 'delivered', reason: 'delivery confirmed' };
@@ -226,12 +204,11 @@ async function applyNotice(
   });
   let fallbackMessageId: string | null = null;
   if (m && (m.status === 'sent' || m.status === 'delivered')) {
-    await trx
-      .updateTable('messages')
-      .set({ status: 'bounced', bounced_at: at, status_reason: n.reason, updated_at: new Date() })
-      .where('merchant_id', '=', merchantId)
-      .where('message_id', '=', m.message_id)
-      .execute();
+    await updateMessage(trx, merchantId, m.message_id, {
+      status: 'bounced',
+      bounced_at: at,
+      status_reason: n.reason,
+    });
     await recordMessageEvent(trx, m, 'message.bounced', at, {
       reason: n.reason,
       status_code: n.statusCode,
@@ -258,20 +235,5 @@ async function findMessage(
   merchantId: string,
   n: Notice,
 ): Promise<MessageRow | undefined> {
-  const base = trx
-    .selectFrom('messages')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('channel', '=', 'email')
-    .where((eb) => eb(eb.fn('lower', ['to_address']), '=', n.address));
-  if (n.messageId) {
-    const named = await base.where('message_id', '=', n.messageId).forUpdate().executeTakeFirst();
-    if (named) return named;
-  }
-  return base
-    .where('status', 'in', ['sent', 'delivered'])
-    .orderBy('sent_at', 'desc')
-    .limit(1)
-    .forUpdate()
-    .executeTakeFirst();
+  return lockBouncedEmail(trx, merchantId, n.address, n.messageId);
 }

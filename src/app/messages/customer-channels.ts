@@ -2,7 +2,14 @@
 // channels set, email to the customer's address is the one channel. A message goes to the first
 // channel that can reach the customer; a bounce or a refusal falls back to the next one.
 import type { Destination } from '../../adapters/channels/port.ts';
+import {
+  deleteCustomerChannels,
+  findEmailSuppression,
+  insertCustomerChannel,
+  listCustomerChannels,
+} from '../../adapters/db/channels.repo.ts';
 import type { Db } from '../../adapters/db/connect.ts';
+import { findCustomer, lockCustomerId } from '../../adapters/db/customers.repo.ts';
 import type { ChannelKind, CustomerChannelRow } from '../../adapters/db/schema-messages.ts';
 import { CHANNEL_KINDS } from '../../adapters/db/schema-messages.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -39,12 +46,7 @@ export async function planChannels(
     fallbackFromDomain: string;
   },
 ): Promise<PlannedChannel[]> {
-  const customer = await db
-    .selectFrom('customers')
-    .select(['email'])
-    .where('merchant_id', '=', input.merchantId)
-    .where('customer_id', '=', input.customerId)
-    .executeTakeFirst();
+  const customer = await findCustomer(db, input.merchantId, input.customerId);
   if (!customer) return [];
   const rows = await channelRows(db, input.merchantId, input.customerId);
   const suppression = await emailSuppression(db, input.merchantId, customer.email);
@@ -136,22 +138,11 @@ export async function channelRows(
   merchantId: string,
   customerId: string,
 ): Promise<CustomerChannelRow[]> {
-  return db
-    .selectFrom('customer_channels')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('customer_id', '=', customerId)
-    .orderBy('position')
-    .execute();
+  return listCustomerChannels(db, merchantId, customerId);
 }
 
 export async function emailSuppression(db: Db, merchantId: string, email: string) {
-  return db
-    .selectFrom('email_suppressions')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('address', '=', email.trim().toLowerCase())
-    .executeTakeFirst();
+  return findEmailSuppression(db, merchantId, email);
 }
 
 // --- reading and replacing a customer's channels (GET/PUT /v1/customers/:id/channels) ----------
@@ -174,12 +165,7 @@ export async function getCustomerChannels(
   merchantId: string,
   customerId: string,
 ): Promise<Result<CustomerChannelsView>> {
-  const customer = await db
-    .selectFrom('customers')
-    .select(['email'])
-    .where('merchant_id', '=', merchantId)
-    .where('customer_id', '=', customerId)
-    .executeTakeFirst();
+  const customer = await findCustomer(db, merchantId, customerId);
   if (!customer) return fail('not_found', `no customer ${customerId}`, 'id');
   const rows = await channelRows(db, merchantId, customerId);
   const suppression = await emailSuppression(db, merchantId, customer.email);
@@ -223,38 +209,24 @@ export async function setCustomerChannels(
     if (problem) return fail('invalid_field', problem.message, `channels[${i}].${problem.field}`);
   }
   const found = await db.transaction().execute(async (trx) => {
-    const customer = await trx
-      .selectFrom('customers')
-      .select('customer_id')
-      .where('merchant_id', '=', merchantId)
-      .where('customer_id', '=', customerId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!customer) return false;
+    if (!(await lockCustomerId(trx, merchantId, customerId))) return false;
     const before = await channelRows(trx, merchantId, customerId);
-    await trx
-      .deleteFrom('customer_channels')
-      .where('merchant_id', '=', merchantId)
-      .where('customer_id', '=', customerId)
-      .execute();
+    await deleteCustomerChannels(trx, merchantId, customerId);
     for (const [position, c] of channels.entries()) {
       const old = before.find((b) => b.channel === c.type);
       const config = configOf(c);
       // A channel keeps its undeliverable mark unless its destination changed.
       const keepStatus = old && JSON.stringify(old.config) === JSON.stringify(config);
-      await trx
-        .insertInto('customer_channels')
-        .values({
-          merchant_id: merchantId,
-          customer_id: customerId,
-          channel: c.type,
-          position,
-          config: JSON.stringify(config),
-          status: keepStatus ? old.status : 'active',
-          status_reason: keepStatus ? old.status_reason : null,
-          status_changed_at: keepStatus ? old.status_changed_at : null,
-        })
-        .execute();
+      await insertCustomerChannel(trx, {
+        merchant_id: merchantId,
+        customer_id: customerId,
+        channel: c.type,
+        position,
+        config: JSON.stringify(config),
+        status: keepStatus ? old.status : 'active',
+        status_reason: keepStatus ? old.status_reason : null,
+        status_changed_at: keepStatus ? old.status_changed_at : null,
+      });
     }
     return true;
   });

@@ -13,7 +13,6 @@
 // message to the receiver, which shows it once. Slack, Discord and Telegram take no such key: only
 // a process that dies between their answer and step 3 can make them show a message twice.
 
-import { sql, type UpdateObject } from 'kysely';
 import { createChannels } from '../../adapters/channels/channels.ts';
 import type {
   ChannelSet,
@@ -22,7 +21,18 @@ import type {
   SendOutcome,
 } from '../../adapters/channels/port.ts';
 import type { Db } from '../../adapters/db/connect.ts';
-import type { Database } from '../../adapters/db/schema.ts';
+import { findCustomer } from '../../adapters/db/customers.repo.ts';
+import { findCase } from '../../adapters/db/dunning-cases.repo.ts';
+import { getMerchant, readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import {
+  closeOpenMessageAttempts,
+  finishMessageAttempt,
+  insertMessageAttempt,
+  listCustomerSendsSince,
+  lockMessage,
+  startMessageSend,
+  updateMessage,
+} from '../../adapters/db/messages.repo.ts';
 import type { MessageRow } from '../../adapters/db/schema-messages.ts';
 import type { MessageIntent } from '../../domain/case/message-intent.ts';
 import {
@@ -31,7 +41,7 @@ import {
   decideContact,
 } from '../../domain/messages/contact-rules.ts';
 import { merchantNow } from '../clock.ts';
-import type { Services } from '../http/v1/kit.ts';
+import type { Services } from '../services.ts';
 import { issueUpdateLink } from '../update-links/update-links.ts';
 import { markChannelUndeliverable, suppressEmailAddress } from './bounces.ts';
 import { claimDueMessages } from './claim-due-messages.ts';
@@ -181,41 +191,20 @@ async function prepare(
   const m = await lockMessage(trx, merchantId, messageId);
   if (!m || (m.status !== 'queued' && m.status !== 'deferred') || m.lease_owner !== ctx.workerId)
     return { kind: 'done' };
-  const merchant = await trx
-    .selectFrom('merchants')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
+  const merchant = await getMerchant(trx, merchantId);
   const at = merchantNow(merchant, ctx.services.clock);
 
   // An attempt left open was cut short after the provider may have taken it: its outcome is unknown.
-  await trx
-    .updateTable('message_attempts')
-    .set({
-      finished_at: at,
-      outcome: 'unknown',
-      error:
-        'no outcome recorded (the dispatcher stopped or lost its lease); sent again with the same dedupe key',
-    })
-    .where('merchant_id', '=', merchantId)
-    .where('message_id', '=', messageId)
-    .where('finished_at', 'is', null)
-    .execute();
+  await closeOpenMessageAttempts(
+    trx,
+    merchantId,
+    messageId,
+    at,
+    'no outcome recorded (the dispatcher stopped or lost its lease); sent again with the same dedupe key',
+  );
 
-  const caseRow = m.case_id
-    ? await trx
-        .selectFrom('dunning_cases')
-        .select(['status'])
-        .where('merchant_id', '=', merchantId)
-        .where('case_id', '=', m.case_id)
-        .executeTakeFirst()
-    : undefined;
-  const customer = await trx
-    .selectFrom('customers')
-    .select(['time_zone'])
-    .where('merchant_id', '=', merchantId)
-    .where('customer_id', '=', m.customer_id)
-    .executeTakeFirst();
+  const caseRow = m.case_id ? await findCase(trx, merchantId, m.case_id) : undefined;
+  const customer = await findCustomer(trx, merchantId, m.customer_id);
   const rules = contactRulesOf(merchant.settings);
   const decision = decideContact({
     now: at,
@@ -371,16 +360,14 @@ async function prepare(
 
   const attempt = m.attempts + 1;
   // The provider gets a whole lease: no other dispatcher takes the message while it answers.
-  await update(trx, m, {
-    attempts: attempt,
-    retry_at: null,
-    deferred_until: null,
-    lease_until: sql<Date>`now() + ${`${ctx.leaseMs} milliseconds`}::interval`,
+  await startMessageSend(trx, m.merchant_id, m.message_id, { attempt, leaseMs: ctx.leaseMs });
+  await insertMessageAttempt(trx, {
+    merchant_id: merchantId,
+    message_id: messageId,
+    attempt,
+    channel,
+    started_at: at,
   });
-  await trx
-    .insertInto('message_attempts')
-    .values({ merchant_id: merchantId, message_id: messageId, attempt, channel, started_at: at })
-    .execute();
   return {
     kind: 'send',
     attempt,
@@ -418,24 +405,13 @@ async function settle(
 ): Promise<void> {
   const m = await lockMessage(trx, merchantId, messageId);
   if (!m) return;
-  const merchant = await trx
-    .selectFrom('merchants')
-    .select('test_clock_at')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  const at = merchantNow(merchant, ctx.services.clock);
-  await trx
-    .updateTable('message_attempts')
-    .set({
-      finished_at: at,
-      outcome: outcome.kind,
-      provider_id: outcome.kind === 'accepted' ? outcome.providerId : null,
-      error: outcome.kind === 'accepted' ? null : outcome.reason,
-    })
-    .where('merchant_id', '=', merchantId)
-    .where('message_id', '=', messageId)
-    .where('attempt', '=', attempt)
-    .execute();
+  const at = await readMerchantNow(trx, merchantId, ctx.services.clock);
+  await finishMessageAttempt(trx, merchantId, messageId, attempt, {
+    finished_at: at,
+    outcome: outcome.kind,
+    provider_id: outcome.kind === 'accepted' ? outcome.providerId : null,
+    error: outcome.kind === 'accepted' ? null : outcome.reason,
+  });
   if (m.status !== 'queued' && m.status !== 'deferred') return;
   // A late answer to an older attempt changes nothing unless it says the message went out.
   if (attempt !== m.attempts && outcome.kind !== 'accepted') return;
@@ -527,15 +503,7 @@ async function failAndFallBack(ctx: Ctx, trx: Db, m: MessageRow, at: Date, reaso
 /** When this customer's other messages went out, inside the cap's window. */
 async function recentSends(trx: Db, m: MessageRow, at: Date, perDays: number): Promise<Date[]> {
   const since = new Date(at.getTime() - perDays * 86_400_000);
-  const rows = await trx
-    .selectFrom('messages')
-    .select(['sent_at', 'stored_at'])
-    .where('merchant_id', '=', m.merchant_id)
-    .where('customer_id', '=', m.customer_id)
-    .where('outbox_id', '<>', m.outbox_id)
-    .where('status', 'in', ['sent', 'delivered', 'stored'])
-    .where((eb) => eb.or([eb('sent_at', '>', since), eb('stored_at', '>', since)]))
-    .execute();
+  const rows = await listCustomerSendsSince(trx, m, since);
   return rows.map((r) => (r.sent_at ?? r.stored_at)!);
 }
 
@@ -547,27 +515,12 @@ function linkDeadline(m: MessageRow): Date | null {
   return Number.isNaN(at.getTime()) ? null : at;
 }
 
-async function lockMessage(trx: Db, merchantId: string, messageId: string) {
-  return trx
-    .selectFrom('messages')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('message_id', '=', messageId)
-    .forUpdate()
-    .executeTakeFirst();
-}
-
 async function update(
   trx: Db,
   m: MessageRow,
-  set: UpdateObject<Database, 'messages'>,
+  set: Parameters<typeof updateMessage>[3],
 ): Promise<void> {
-  await trx
-    .updateTable('messages')
-    .set({ ...set, updated_at: new Date() })
-    .where('merchant_id', '=', m.merchant_id)
-    .where('message_id', '=', m.message_id)
-    .execute();
+  await updateMessage(trx, m.merchant_id, m.message_id, set);
 }
 
 const released = { lease_owner: null, lease_until: null } as const;

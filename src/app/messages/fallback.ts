@@ -2,6 +2,12 @@
 // template and case) goes to the customer's next channel that can reach them.
 import type { Destination } from '../../adapters/channels/port.ts';
 import type { Db } from '../../adapters/db/connect.ts';
+import { getMerchant } from '../../adapters/db/merchants.repo.ts';
+import {
+  insertMessage,
+  listRefusedChannelsOfOutbox,
+  maxDeliveryOfOutbox,
+} from '../../adapters/db/messages.repo.ts';
 import type { MessageRow } from '../../adapters/db/schema-messages.ts';
 import { newId } from '../ids.ts';
 import { planChannels } from './customer-channels.ts';
@@ -17,11 +23,7 @@ export async function queueFallback(
   at: Date,
   publicUrl: string,
 ): Promise<string | null> {
-  const merchant = await trx
-    .selectFrom('merchants')
-    .selectAll()
-    .where('merchant_id', '=', m.merchant_id)
-    .executeTakeFirstOrThrow();
+  const merchant = await getMerchant(trx, m.merchant_id);
   const plan = await planChannels(trx, {
     merchantId: m.merchant_id,
     customerId: m.customer_id,
@@ -33,19 +35,14 @@ export async function queueFallback(
   tried.add(m.channel);
   const next = plan.find((p) => p.destination && !tried.has(p.channel));
   if (!next) return null;
-  const last = await trx
-    .selectFrom('messages')
-    .select((eb) => eb.fn.max('delivery').as('delivery'))
-    .where('merchant_id', '=', m.merchant_id)
-    .where('outbox_id', '=', m.outbox_id)
-    .executeTakeFirstOrThrow();
+  const lastDelivery = await maxDeliveryOfOutbox(trx, m.merchant_id, m.outbox_id);
   const messageId = newId('msg');
   const { update_url: _used, ...details } = m.details as Record<string, unknown>;
   const row = {
     merchant_id: m.merchant_id,
     message_id: messageId,
     outbox_id: m.outbox_id,
-    delivery: Number(last.delivery ?? m.delivery) + 1,
+    delivery: Number(lastDelivery ?? m.delivery) + 1,
     case_id: m.case_id,
     subscription_id: m.subscription_id,
     customer_id: m.customer_id,
@@ -63,7 +60,7 @@ export async function queueFallback(
     dedupe_key: messageId,
     queued_at: at,
   };
-  await trx.insertInto('messages').values(row).execute();
+  await insertMessage(trx, row);
   await recordMessageEvent(trx, { ...m, ...row }, 'message.queued', at, {
     fallback_of: m.message_id,
   });
@@ -72,15 +69,7 @@ export async function queueFallback(
 
 /** Channels already refused for this message (earlier deliveries of the same outbox item). */
 export async function triedChannels(trx: Db, m: MessageRow): Promise<Set<string>> {
-  const rows = await trx
-    .selectFrom('messages')
-    .select('channel')
-    .where('merchant_id', '=', m.merchant_id)
-    .where('outbox_id', '=', m.outbox_id)
-    .where('message_id', '<>', m.message_id)
-    .where('status', 'in', ['bounced', 'failed'])
-    .execute();
-  return new Set(rows.map((r) => r.channel));
+  return new Set(await listRefusedChannelsOfOutbox(trx, m));
 }
 
 export function addressOf(d: Destination): string {

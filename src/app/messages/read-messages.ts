@@ -1,7 +1,12 @@
 // Reading messages for the API and the dashboard: a merchant's messages newest first (keyset
 // pagination on queue time and id), and one message with its provider attempts.
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  findMessage,
+  findMessageCursor,
+  listMessageAttempts,
+  listMessagePage,
+} from '../../adapters/db/messages.repo.ts';
 import type { ChannelKind, MessageRow, MessageStatus } from '../../adapters/db/schema-messages.ts';
 import { fail, ok, type Result } from '../result.ts';
 
@@ -19,29 +24,10 @@ export type MessageFilter = {
 export async function listMessages(db: Db, f: MessageFilter): Promise<Result<MessageRow[]>> {
   let after: { queued_at: Date; message_id: string } | undefined;
   if (f.startingAfter) {
-    after = await db
-      .selectFrom('messages')
-      .select(['queued_at', 'message_id'])
-      .where('merchant_id', '=', f.merchantId)
-      .where('message_id', '=', f.startingAfter)
-      .executeTakeFirst();
+    after = await findMessageCursor(db, f.merchantId, f.startingAfter);
     if (!after) return fail('invalid_field', 'starting_after names no message', 'starting_after');
   }
-  const rows = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('merchant_id', '=', f.merchantId)
-    .$if(f.caseId !== undefined, (q) => q.where('case_id', '=', f.caseId!))
-    .$if(f.customerId !== undefined, (q) => q.where('customer_id', '=', f.customerId!))
-    .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
-    .$if(f.channel !== undefined, (q) => q.where('channel', '=', f.channel!))
-    .$if(after !== undefined, (q) =>
-      q.where(sql<boolean>`(queued_at, message_id) < (${after!.queued_at}, ${after!.message_id})`),
-    )
-    .orderBy('queued_at', 'desc')
-    .orderBy('message_id', 'desc')
-    .limit(f.limit + 1)
-    .execute();
+  const rows = await listMessagePage(db, f, after, f.limit + 1);
   return ok(rows);
 }
 
@@ -60,20 +46,9 @@ export async function getMessage(
   merchantId: string,
   messageId: string,
 ): Promise<Result<{ message: MessageRow; attempts: MessageAttempt[] }>> {
-  const message = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('message_id', '=', messageId)
-    .executeTakeFirst();
+  const message = await findMessage(db, merchantId, messageId);
   if (!message) return fail('not_found', `no message ${messageId}`, 'id');
-  const attempts = await db
-    .selectFrom('message_attempts')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('message_id', '=', messageId)
-    .orderBy('attempt')
-    .execute();
+  const attempts = await listMessageAttempts(db, merchantId, messageId);
   return ok({
     message,
     attempts: attempts.map((a) => ({

@@ -2,8 +2,15 @@
 // MRR saved and lost, open cases and amount at risk, per day or week, and broken down by decline
 // category, strategy and payment-method type. Every definition is in docs/metrics.md. Money is
 // summed per currency, never across currencies.
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  listCohortCases,
+  listDunningOutcomeEvents,
+  listStateChanges,
+  listSubscriptionStarts,
+  sumOpenCasesByCurrency,
+} from '../../adapters/db/metrics.repo.ts';
+import { listStrategyNames } from '../../adapters/db/strategies.repo.ts';
 import type { CaseStatus } from '../../domain/case/case.ts';
 import type { BillingInterval } from '../../domain/subscription/period.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -141,11 +148,7 @@ export async function recoveryMetrics(
     dunningOutcomes(db, merchantId, from, to),
     liveSubscriptionsAt(db, merchantId, buckets),
     openCasesNow(db, merchantId),
-    db
-      .selectFrom('strategies')
-      .select(['strategy_id', 'name'])
-      .where('merchant_id', '=', merchantId)
-      .execute(),
+    listStrategyNames(db, merchantId),
   ]);
 
   const total = new Tally();
@@ -282,34 +285,13 @@ class Tally {
   }
 }
 
-/** The category of the decline that opened the case (its dunning_case.opened event). */
-const openingCategory = sql<string | null>`(
-  SELECT e.data->>'category' FROM events e
-  WHERE e.merchant_id = c.merchant_id AND e.case_id = c.case_id AND e.type = 'dunning_case.opened'
-  ORDER BY e.event_id LIMIT 1)`;
-
 async function cohortCases(
   db: Db,
   merchantId: string,
   from: Date,
   to: Date,
 ): Promise<CohortCase[]> {
-  return db
-    .selectFrom('dunning_cases as c')
-    .select([
-      'c.case_id',
-      'c.opened_at',
-      'c.status',
-      'c.amount_due_minor',
-      'c.currency',
-      'c.strategy_id',
-      'c.payment_method_type',
-      openingCategory.as('opening_category'),
-    ])
-    .where('c.merchant_id', '=', merchantId)
-    .where('c.opened_at', '>=', from)
-    .where('c.opened_at', '<', to)
-    .execute();
+  return listCohortCases(db, merchantId, from, to);
 }
 
 /**
@@ -323,42 +305,7 @@ async function dunningOutcomes(
   from: Date,
   to: Date,
 ): Promise<Outcome[]> {
-  const rows = await db
-    .selectFrom('events as e')
-    .innerJoin('dunning_cases as c', (j) =>
-      j.onRef('c.merchant_id', '=', 'e.merchant_id').onRef('c.case_id', '=', 'e.case_id'),
-    )
-    .innerJoin('subscriptions as s', (j) =>
-      j
-        .onRef('s.merchant_id', '=', 'e.merchant_id')
-        .onRef('s.subscription_id', '=', 'e.subscription_id'),
-    )
-    .select([
-      'e.type',
-      'e.occurred_at',
-      's.subscription_id',
-      's.price_minor',
-      's.currency',
-      's.billing_interval',
-      's.interval_count',
-      'c.strategy_id',
-      'c.payment_method_type',
-      openingCategory.as('opening_category'),
-    ])
-    .where('e.merchant_id', '=', merchantId)
-    .where('e.occurred_at', '>=', from)
-    .where('e.occurred_at', '<', to)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('e.type', '=', 'subscription.active'), eb('c.status', '=', 'recovered')]),
-        eb.and([
-          eb('e.type', 'in', ['subscription.canceled', 'subscription.unpaid']),
-          eb('c.status', 'in', ['canceled', 'unpaid']),
-        ]),
-      ]),
-    )
-    .orderBy('e.event_id')
-    .execute();
+  const rows = await listDunningOutcomeEvents(db, merchantId, from, to);
   return rows.map((r) => ({
     kind: r.type === 'subscription.active' ? 'saved' : 'lost',
     subscription_id: r.subscription_id,
@@ -387,34 +334,8 @@ async function liveSubscriptionsAt(
   const from = first.start;
   const to = last.end;
   const [subs, changes] = await Promise.all([
-    db
-      .selectFrom('subscriptions as s')
-      .select([
-        's.subscription_id',
-        's.anchor_at',
-        sql<Date | null>`(
-          SELECT min(e.occurred_at) FROM events e
-          WHERE e.merchant_id = s.merchant_id AND e.subscription_id = s.subscription_id
-            AND e.type IN (${sql.join(STATE_EVENTS)}))`.as('first_change_at'),
-        sql<string | null>`(
-          SELECT e.data->>'to' FROM events e
-          WHERE e.merchant_id = s.merchant_id AND e.subscription_id = s.subscription_id
-            AND e.type IN (${sql.join(STATE_EVENTS)}) AND e.occurred_at < ${from}
-          ORDER BY e.occurred_at DESC, e.event_id DESC LIMIT 1)`.as('state_before'),
-      ])
-      .where('s.merchant_id', '=', merchantId)
-      .execute(),
-    db
-      .selectFrom('events')
-      .select(['subscription_id', 'occurred_at', sql<string>`data->>'to'`.as('to')])
-      .where('merchant_id', '=', merchantId)
-      .where('subscription_id', 'is not', null)
-      .where('type', 'in', STATE_EVENTS)
-      .where('occurred_at', '>=', from)
-      .where('occurred_at', '<', to)
-      .orderBy('occurred_at')
-      .orderBy('event_id')
-      .execute(),
+    listSubscriptionStarts(db, merchantId, from, STATE_EVENTS),
+    listStateChanges(db, merchantId, { from, to }, STATE_EVENTS),
   ]);
 
   type Change =
@@ -467,18 +388,7 @@ async function liveSubscriptionsAt(
 }
 
 async function openCasesNow(db: Db, merchantId: string): Promise<RecoveryMetrics['atRisk']> {
-  const rows = await db
-    .selectFrom('dunning_cases')
-    .select([
-      'currency',
-      (eb) => eb.fn.countAll<number>().as('cases'),
-      (eb) => eb.fn.sum<number>('amount_due_minor').as('amount'),
-    ])
-    .where('merchant_id', '=', merchantId)
-    .where('status', '=', 'open')
-    .groupBy('currency')
-    .orderBy('currency')
-    .execute();
+  const rows = await sumOpenCasesByCurrency(db, merchantId);
   return {
     openCases: rows.reduce((n, r) => n + Number(r.cases), 0),
     currencies: rows.map((r) => ({ currency: r.currency, amountMinor: Number(r.amount) })),

@@ -1,6 +1,7 @@
 // What each Stripe event handler receives, and the Dunner subscriptions Stripe objects map to.
 import type Stripe from 'stripe';
 import type { Db } from '../../adapters/db/connect.ts';
+import { findLinkedSubscriptionId, insertSubscriptionLink } from '../../adapters/db/stripe.repo.ts';
 import type { Deps } from '../deps.ts';
 
 export type EventContext<T> = {
@@ -40,13 +41,7 @@ export async function linkedSubscription(
   merchantId: string,
   stripeSubscriptionId: string,
 ): Promise<string | null> {
-  const row = await db
-    .selectFrom('stripe_subscription_links')
-    .select('subscription_id')
-    .where('merchant_id', '=', merchantId)
-    .where('stripe_subscription_id', '=', stripeSubscriptionId)
-    .executeTakeFirst();
-  return row?.subscription_id ?? null;
+  return findLinkedSubscriptionId(db, merchantId, stripeSubscriptionId);
 }
 
 /** Remembers which Dunner subscription a Stripe subscription is; the first link stands. */
@@ -56,27 +51,11 @@ export async function rememberLink(
   stripeSubscriptionId: string,
   subscriptionId: string,
 ): Promise<void> {
-  await db
-    .insertInto('stripe_subscription_links')
-    .values({
-      merchant_id: merchantId,
-      stripe_subscription_id: stripeSubscriptionId,
-      subscription_id: subscriptionId,
-    })
-    .onConflict((oc) => oc.columns(['merchant_id', 'stripe_subscription_id']).doNothing())
-    .execute();
+  await insertSubscriptionLink(db, {
+    merchant_id: merchantId,
+    stripe_subscription_id: stripeSubscriptionId,
+    subscription_id: subscriptionId,
+  });
 }
 
-export async function subscriptionExists(
-  db: Db,
-  merchantId: string,
-  subscriptionId: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('subscriptions')
-    .select('subscription_id')
-    .where('merchant_id', '=', merchantId)
-    .where('subscription_id', '=', subscriptionId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
+export { subscriptionExists } from '../../adapters/db/subscriptions.repo.ts';

@@ -1,10 +1,18 @@
 // The inbound Stripe event log. A delivery first claims its event id (so a redelivery is applied
 // once), then applies it, then records what it did. Per Stripe object we keep the newest event
 // applied, so an older event delivered late is acknowledged and skipped.
-import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../../adapters/db/connect.ts';
 import type { StripeEventStatus } from '../../adapters/db/schema-stripe.ts';
+import {
+  countStripeEventDelivery,
+  findNewerObjectVersion,
+  insertClaimedStripeEvent,
+  reclaimStripeEvent,
+  releaseStripeEvent,
+  setStripeEventOutcome,
+  stampStripeObject,
+} from '../../adapters/db/stripe.repo.ts';
 
 /** How long a delivery holds its event before another delivery may take it over. */
 export const CLAIM_MS = 60_000;
@@ -25,56 +33,27 @@ export async function claimEvent(
   now: Date,
 ): Promise<Claim> {
   const until = new Date(now.getTime() + CLAIM_MS);
-  const inserted = await db
-    .insertInto('stripe_events')
-    .values({
-      merchant_id: merchantId,
-      event_id: event.id,
-      type: event.type,
-      object_id: objectId,
-      event_created: createdAt(event),
-      livemode: event.livemode,
-      payload: JSON.stringify(event),
-      status: 'received',
-      waiting_for: null,
-      why: null,
-      claimed_until: until,
-      processed_at: null,
-    })
-    .onConflict((oc) => oc.columns(['merchant_id', 'event_id']).doNothing())
-    .returning('event_id')
-    .executeTakeFirst();
+  const inserted = await insertClaimedStripeEvent(db, {
+    merchant_id: merchantId,
+    event_id: event.id,
+    type: event.type,
+    object_id: objectId,
+    event_created: createdAt(event),
+    livemode: event.livemode,
+    payload: JSON.stringify(event),
+    claimed_until: until,
+  });
   if (inserted) return { kind: 'claimed' };
 
-  const seen = await db
-    .updateTable('stripe_events')
-    .set({ deliveries: sql`deliveries + 1` })
-    .where('merchant_id', '=', merchantId)
-    .where('event_id', '=', event.id)
-    .returning('status')
-    .executeTakeFirstOrThrow();
-  if (seen.status !== 'received') return { kind: 'duplicate', status: seen.status };
-  const taken = await db
-    .updateTable('stripe_events')
-    .set({ claimed_until: until })
-    .where('merchant_id', '=', merchantId)
-    .where('event_id', '=', event.id)
-    .where('status', '=', 'received')
-    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
-    .returning('event_id')
-    .executeTakeFirst();
+  const status = await countStripeEventDelivery(db, merchantId, event.id);
+  if (status !== 'received') return { kind: 'duplicate', status };
+  const taken = await reclaimStripeEvent(db, merchantId, event.id, now, until);
   return taken ? { kind: 'reclaimed' } : { kind: 'busy' };
 }
 
 /** A delivery that failed lets the next one (Stripe retries) take the event at once. */
 export async function releaseEvent(db: Db, merchantId: string, eventId: string): Promise<void> {
-  await db
-    .updateTable('stripe_events')
-    .set({ claimed_until: null })
-    .where('merchant_id', '=', merchantId)
-    .where('event_id', '=', eventId)
-    .where('status', '=', 'received')
-    .execute();
+  await releaseStripeEvent(db, merchantId, eventId);
 }
 
 export type Finish = {
@@ -93,37 +72,15 @@ export async function finishEvent(
   now: Date,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('stripe_events')
-      .set({
-        status: finish.status,
-        why: finish.why,
-        waiting_for: finish.waitingFor ?? null,
-        claimed_until: null,
-        processed_at: now,
-      })
-      .where('merchant_id', '=', merchantId)
-      .where('event_id', '=', event.id)
-      .execute();
+    await setStripeEventOutcome(trx, merchantId, event.id, {
+      status: finish.status,
+      why: finish.why,
+      waiting_for: finish.waitingFor ?? null,
+      processed_at: now,
+    });
     const created = createdAt(event);
-    for (const key of finish.stamp ?? []) {
-      await trx
-        .insertInto('stripe_object_versions')
-        .values({
-          merchant_id: merchantId,
-          object_key: key,
-          event_created: created,
-          event_id: event.id,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['merchant_id', 'object_key'])
-            .doUpdateSet({ event_created: created, event_id: event.id, updated_at: now })
-            // Never move an object back to an older event.
-            .where('stripe_object_versions.event_created', '<=', created),
-        )
-        .execute();
-    }
+    for (const key of finish.stamp ?? [])
+      await stampStripeObject(trx, merchantId, key, { id: event.id, created }, now);
   });
 }
 
@@ -135,14 +92,7 @@ export async function supersededBy(
   event: Stripe.Event,
 ): Promise<{ key: string; eventId: string } | null> {
   if (keys.length === 0) return null;
-  const newer = await db
-    .selectFrom('stripe_object_versions')
-    .select(['object_key', 'event_id'])
-    .where('merchant_id', '=', merchantId)
-    .where('object_key', 'in', keys)
-    .where('event_created', '>', createdAt(event))
-    .orderBy('object_key')
-    .executeTakeFirst();
+  const newer = await findNewerObjectVersion(db, merchantId, keys, createdAt(event));
   return newer ? { key: newer.object_key, eventId: newer.event_id } : null;
 }
 

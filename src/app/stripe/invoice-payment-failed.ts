@@ -1,11 +1,12 @@
 // `invoice.payment_failed`: Stripe Billing could not collect an invoice. The decline is read from
 // the invoice's failed PaymentIntent (the invoice itself no longer carries it) and reported as a
 // payment failure of the Dunner subscription, which opens or continues its dunning case.
+
 import type Stripe from 'stripe';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import { rawDeclineOf } from '../../adapters/gateways/stripe/raw-decline.ts';
 import type { RawDecline } from '../../domain/declines/classify.ts';
 import type { Deps } from '../deps.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { reportPaymentFailure } from '../use-cases/report-payment-failure.ts';
 import {
   type EventContext,
@@ -123,6 +124,6 @@ async function failedAtFor(
   merchantId: string,
   at: Date,
 ): Promise<{ failedAt?: Date }> {
-  const now = await nowForMerchant(deps.db, deps.clock, merchantId);
+  const now = await readMerchantNow(deps.db, merchantId, deps.clock);
   return at.getTime() <= now.getTime() ? { failedAt: at } : {};
 }

@@ -1,7 +1,9 @@
 // `payment_method.automatically_updated`: the card network's updater gave Stripe a card's new
 // number or expiry. Dunner stores the new display details and, through updatePaymentMethod,
 // retries at once the open cases that use the method (the same Stripe id keeps working).
+
 import type Stripe from 'stripe';
+import { listPaymentMethodsByToken } from '../../adapters/db/stripe.repo.ts';
 import { networkOf } from '../../adapters/gateways/stripe/raw-decline.ts';
 import { stripeToken } from '../../adapters/gateways/stripe/token.ts';
 import { updatePaymentMethod } from '../use-cases/update-payment-method.ts';
@@ -18,12 +20,7 @@ export async function applyPaymentMethodUpdated(
   if (!customer || !card)
     return { status: 'skipped', why: `${method.id} is not a card saved to a Stripe customer` };
   const token = stripeToken({ customer, paymentMethod: method.id });
-  const methods = await deps.db
-    .selectFrom('payment_methods')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('gateway_token', '=', token)
-    .execute();
+  const methods = await listPaymentMethodsByToken(deps.db, merchantId, token);
   if (methods.length === 0)
     return {
       status: 'waiting',

@@ -1,6 +1,11 @@
 // One verified Stripe event, applied at most once per event id: claim it, apply it by type,
 // record what it did. Types Dunner does not handle are acknowledged and not stored.
 import type Stripe from 'stripe';
+import {
+  claimWaitingStripeEvent,
+  listWaitingStripeEvents,
+  returnStripeEventToWaiting,
+} from '../../adapters/db/stripe.repo.ts';
 import type { Deps } from '../deps.ts';
 import type { EventContext } from './context.ts';
 import { CLAIM_MS, claimEvent, type Finish, finishEvent, releaseEvent } from './event-log.ts';
@@ -45,31 +50,18 @@ export async function replayWaitingEvents(
   deps: Deps,
   input: { merchantId: string; waitingFor: string; stripe: Stripe | null },
 ): Promise<StripeEventOutcome[]> {
-  const rows = await deps.db
-    .selectFrom('stripe_events')
-    .select(['event_id', 'payload'])
-    .where('merchant_id', '=', input.merchantId)
-    .where('status', '=', 'waiting')
-    .where('waiting_for', '=', input.waitingFor)
-    .orderBy('event_created')
-    .orderBy('event_id')
-    .execute();
+  const rows = await listWaitingStripeEvents(deps.db, input.merchantId, input.waitingFor);
   const outcomes: StripeEventOutcome[] = [];
   for (const row of rows) {
     const event = row.payload as Stripe.Event;
     const handler = handlerFor(event);
     if (!handler) continue;
-    const taken = await deps.db
-      .updateTable('stripe_events')
-      .set({
-        status: 'received',
-        claimed_until: new Date(deps.clock.now().getTime() + CLAIM_MS),
-      })
-      .where('merchant_id', '=', input.merchantId)
-      .where('event_id', '=', row.event_id)
-      .where('status', '=', 'waiting')
-      .returning('event_id')
-      .executeTakeFirst();
+    const taken = await claimWaitingStripeEvent(
+      deps.db,
+      input.merchantId,
+      row.event_id,
+      new Date(deps.clock.now().getTime() + CLAIM_MS),
+    );
     if (!taken) continue;
     try {
       outcomes.push(
@@ -82,13 +74,7 @@ export async function replayWaitingEvents(
       );
     } catch (error) {
       // Stripe will not deliver it again: it waits for the next replay instead.
-      await deps.db
-        .updateTable('stripe_events')
-        .set({ status: 'waiting' })
-        .where('merchant_id', '=', input.merchantId)
-        .where('event_id', '=', row.event_id)
-        .where('status', '=', 'received')
-        .execute();
+      await returnStripeEventToWaiting(deps.db, input.merchantId, row.event_id);
       throw error;
     }
   }

@@ -1,5 +1,7 @@
 // A merchant's own Stripe keys (multi-merchant set-ups); they take precedence over the
 // STRIPE_SECRET_KEY / STRIPE_WEBHOOK_SECRET environment of a single-merchant set-up.
+import { merchantExists } from '../../adapters/db/merchants.repo.ts';
+import { upsertStripeAccount } from '../../adapters/db/stripe.repo.ts';
 import type { Deps } from '../deps.ts';
 import { fail, ok, type Result } from '../result.ts';
 
@@ -47,28 +49,13 @@ export async function saveStripeAccount(
         'publishable_key',
       );
   }
-  const merchant = await deps.db
-    .selectFrom('merchants')
-    .select('merchant_id')
-    .where('merchant_id', '=', input.merchantId)
-    .executeTakeFirst();
-  if (!merchant) return fail('not_found', `no merchant ${input.merchantId}`, 'merchant_id');
-  await deps.db
-    .insertInto('stripe_accounts')
-    .values({
-      merchant_id: input.merchantId,
-      secret_key: input.secretKey,
-      webhook_secret: input.webhookSecret,
-      publishable_key: publishableKey,
-    })
-    .onConflict((oc) =>
-      oc.column('merchant_id').doUpdateSet({
-        secret_key: input.secretKey,
-        webhook_secret: input.webhookSecret,
-        publishable_key: publishableKey,
-        updated_at: new Date(),
-      }),
-    )
-    .execute();
+  if (!(await merchantExists(deps.db, input.merchantId)))
+    return fail('not_found', `no merchant ${input.merchantId}`, 'merchant_id');
+  await upsertStripeAccount(deps.db, {
+    merchant_id: input.merchantId,
+    secret_key: input.secretKey,
+    webhook_secret: input.webhookSecret,
+    publishable_key: publishableKey,
+  });
   return ok({ mode: key[2] as 'test' | 'live' });
 }

@@ -1,7 +1,12 @@
 // `setup_intent.succeeded`: the customer saved a new payment method with Stripe (e.g. on the
 // hosted page, through Stripe's own fields). It becomes the payment method of the subscription
 // and, through replaceSubscriptionPaymentMethod, the open case is retried with it at once.
+
 import type Stripe from 'stripe';
+import {
+  listLiveSubscriptionById,
+  listLiveSubscriptionsOfStripeCustomer,
+} from '../../adapters/db/stripe.repo.ts';
 import { replaceSubscriptionPaymentMethod } from '../use-cases/update-payment-method.ts';
 import { type EventContext, idOf, requireStripe, SUBSCRIPTION_METADATA_KEY } from './context.ts';
 import { type Finish, objectKeys, supersededBy } from './event-log.ts';
@@ -84,30 +89,6 @@ async function targetSubscriptions(
   named: string | undefined,
 ): Promise<Target[]> {
   const { deps, merchantId } = ctx;
-  const base = deps.db
-    .selectFrom('subscriptions')
-    .select([
-      'subscriptions.subscription_id',
-      'subscriptions.customer_id',
-      'subscriptions.payment_method_id',
-    ])
-    .where('subscriptions.merchant_id', '=', merchantId)
-    .where('subscriptions.state', '!=', 'canceled');
-  if (named) return base.where('subscriptions.subscription_id', '=', named).execute();
-  return (
-    base
-      .innerJoin('payment_methods', (join) =>
-        join
-          .onRef('payment_methods.merchant_id', '=', 'subscriptions.merchant_id')
-          .onRef('payment_methods.payment_method_id', '=', 'subscriptions.payment_method_id'),
-      )
-      // `_` in Stripe ids is a LIKE wildcard: match it literally.
-      .where(
-        'payment_methods.gateway_token',
-        'like',
-        `stripe:${stripeCustomer.replaceAll('_', '\\_')}:%`,
-      )
-      .orderBy('subscriptions.subscription_id')
-      .execute()
-  );
+  if (named) return listLiveSubscriptionById(deps.db, merchantId, named);
+  return listLiveSubscriptionsOfStripeCustomer(deps.db, merchantId, stripeCustomer);
 }

@@ -1,8 +1,14 @@
 // A Stripe payment method as Dunner stores it: the `stripe:<customer>:<method>` token and the
 // display details, never a card number. The fingerprint is Stripe's, so one card saved twice is
 // one credential for the network rules.
+
 import type Stripe from 'stripe';
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  insertPaymentMethod,
+  updatePaymentMethodColumns,
+} from '../../adapters/db/payment-methods.repo.ts';
+import { findCustomerPaymentMethodIdByToken } from '../../adapters/db/stripe.repo.ts';
 import { networkOf } from '../../adapters/gateways/stripe/raw-decline.ts';
 import { stripeToken } from '../../adapters/gateways/stripe/token.ts';
 import type { PaymentMethodType } from '../../domain/strategy/strategy.ts';
@@ -59,35 +65,26 @@ export async function ensureStripeMethod(
 ): Promise<string> {
   const token = stripeToken({ customer: input.stripeCustomer, paymentMethod: input.method.id });
   const details = { ...displayOf(input.method), fingerprint: fingerprintOf(input.method) };
-  const existing = await db
-    .selectFrom('payment_methods')
-    .select('payment_method_id')
-    .where('merchant_id', '=', input.merchantId)
-    .where('customer_id', '=', input.customerId)
-    .where('gateway_token', '=', token)
-    .executeTakeFirst();
+  const existing = await findCustomerPaymentMethodIdByToken(
+    db,
+    input.merchantId,
+    input.customerId,
+    token,
+  );
   if (existing) {
-    await db
-      .updateTable('payment_methods')
-      .set(details)
-      .where('merchant_id', '=', input.merchantId)
-      .where('payment_method_id', '=', existing.payment_method_id)
-      .execute();
-    return existing.payment_method_id;
+    await updatePaymentMethodColumns(db, input.merchantId, existing, details);
+    return existing;
   }
   const paymentMethodId = newId('pm');
-  await db
-    .insertInto('payment_methods')
-    .values({
-      merchant_id: input.merchantId,
-      payment_method_id: paymentMethodId,
-      customer_id: input.customerId,
-      type: methodTypeOf(input.method),
-      gateway: 'stripe',
-      gateway_token: token,
-      changed_at: null,
-      ...details,
-    })
-    .execute();
+  await insertPaymentMethod(db, {
+    merchant_id: input.merchantId,
+    payment_method_id: paymentMethodId,
+    customer_id: input.customerId,
+    type: methodTypeOf(input.method),
+    gateway: 'stripe',
+    gateway_token: token,
+    changed_at: null,
+    ...details,
+  });
   return paymentMethodId;
 }

@@ -3,12 +3,20 @@
 // key (HMAC-SHA256), so a changed character is caught before any lookup; the row then says whether
 // the link expired or was used.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
-import type { AccessTables } from '../../adapters/db/schema-access.ts';
+import {
+  countUpdateLinkVisit,
+  ensureLinkSigningKey,
+  findLinkSigningKey,
+  findUpdateLink,
+  insertUpdateLink,
+  markCaseUpdateLinksUsed,
+} from '../../adapters/db/update-links.repo.ts';
 import { newId } from '../ids.ts';
 
-export type UpdateLinkRow = Selectable<AccessTables['update_links']>;
+export type { UpdateLinkRow } from '../../adapters/db/update-links.repo.ts';
+
+import type { UpdateLinkRow } from '../../adapters/db/update-links.repo.ts';
 
 /** Default life of a link when the message does not set one. */
 export const DEFAULT_LINK_TTL_MS = 14 * 86_400_000;
@@ -38,17 +46,14 @@ export async function issueUpdateLink(
 ): Promise<IssuedUpdateLink> {
   const linkId = newId('lnk');
   const expiresAt = input.expiresAt ?? new Date(input.at.getTime() + DEFAULT_LINK_TTL_MS);
-  await trx
-    .insertInto('update_links')
-    .values({
-      merchant_id: input.merchantId,
-      link_id: linkId,
-      case_id: input.caseId,
-      message_id: input.messageId ?? null,
-      issued_at: input.at,
-      expires_at: expiresAt,
-    })
-    .execute();
+  await insertUpdateLink(trx, {
+    merchant_id: input.merchantId,
+    link_id: linkId,
+    case_id: input.caseId,
+    message_id: input.messageId ?? null,
+    issued_at: input.at,
+    expires_at: expiresAt,
+  });
   const key = await signingKey(trx, input.merchantId);
   const body = `${input.merchantId}.${linkId}.${Math.floor(expiresAt.getTime() / 1000)}`;
   const token = `${body}.${sign(key, body)}`;
@@ -66,22 +71,13 @@ export async function verifyUpdateLinkToken(
   const [merchantId, linkId, expiry, signature] = parts as [string, string, string, string];
   if (!/^[a-z]+_[0-9a-z]+$/.test(merchantId) || !/^lnk_[0-9a-z]+$/.test(linkId))
     return { ok: false, reason: 'tampered' };
-  const secret = await db
-    .selectFrom('merchant_secrets')
-    .select('link_signing_key')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirst();
+  const secret = await findLinkSigningKey(db, merchantId);
   if (!secret) return { ok: false, reason: 'tampered' };
-  const expected = Buffer.from(sign(secret.link_signing_key, `${merchantId}.${linkId}.${expiry}`));
+  const expected = Buffer.from(sign(secret, `${merchantId}.${linkId}.${expiry}`));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))
     return { ok: false, reason: 'tampered' };
-  const link = await db
-    .selectFrom('update_links')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('link_id', '=', linkId)
-    .executeTakeFirst();
+  const link = await findUpdateLink(db, merchantId, linkId);
   if (!link) return { ok: false, reason: 'not_found' };
   if (link.used_at) return { ok: false, reason: 'used' };
   const at = typeof now === 'function' ? await now(merchantId) : now;
@@ -91,27 +87,12 @@ export async function verifyUpdateLinkToken(
 
 /** Counts a visit (the click metric of the message that carried the link). */
 export async function recordUpdateLinkVisit(db: Db, link: UpdateLinkRow, at: Date): Promise<void> {
-  await db
-    .updateTable('update_links')
-    .set((eb) => ({
-      visits: eb('visits', '+', 1),
-      first_visited_at: eb.fn.coalesce('first_visited_at', eb.val(at)),
-      last_visited_at: at,
-    }))
-    .where('merchant_id', '=', link.merchant_id)
-    .where('link_id', '=', link.link_id)
-    .execute();
+  await countUpdateLinkVisit(db, link.merchant_id, link.link_id, at);
 }
 
 /** Single purpose: once the payment went through, the link (and every other link of the case) is spent. */
 export async function markUpdateLinkUsed(trx: Db, link: UpdateLinkRow, at: Date): Promise<void> {
-  await trx
-    .updateTable('update_links')
-    .set({ used_at: at })
-    .where('merchant_id', '=', link.merchant_id)
-    .where('case_id', '=', link.case_id)
-    .where('used_at', 'is', null)
-    .execute();
+  await markCaseUpdateLinksUsed(trx, link.merchant_id, link.case_id, at);
 }
 
 function sign(key: string, body: string): string {
@@ -119,15 +100,5 @@ function sign(key: string, body: string): string {
 }
 
 async function signingKey(trx: Db, merchantId: string): Promise<string> {
-  await trx
-    .insertInto('merchant_secrets')
-    .values({ merchant_id: merchantId, link_signing_key: randomBytes(32).toString('base64url') })
-    .onConflict((oc) => oc.column('merchant_id').doNothing())
-    .execute();
-  const row = await trx
-    .selectFrom('merchant_secrets')
-    .select('link_signing_key')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  return row.link_signing_key;
+  return ensureLinkSigningKey(trx, merchantId, randomBytes(32).toString('base64url'));
 }

@@ -1,3 +1,5 @@
+import { customerExists } from '../../adapters/db/customers.repo.ts';
+import { insertPaymentMethod } from '../../adapters/db/payment-methods.repo.ts';
 import { isStripeToken } from '../../adapters/gateways/stripe/token.ts';
 import { findTestCard, tokenizeTestCard } from '../../adapters/gateways/test-gateway/cards.ts';
 import { PAYMENT_METHOD_TYPES, type PaymentMethodType } from '../../domain/strategy/strategy.ts';
@@ -113,26 +115,18 @@ export async function storePaymentMethod(
   owner: { merchantId: string; customerId: string; type: PaymentMethodType },
   detailsOf: () => Result<MethodDetails>,
 ): Promise<Result<{ paymentMethodId: string }>> {
-  const customer = await deps.db
-    .selectFrom('customers')
-    .select('customer_id')
-    .where('merchant_id', '=', owner.merchantId)
-    .where('customer_id', '=', owner.customerId)
-    .executeTakeFirst();
-  if (!customer) return fail('not_found', `no customer ${owner.customerId}`, 'customer_id');
+  if (!(await customerExists(deps.db, owner.merchantId, owner.customerId)))
+    return fail('not_found', `no customer ${owner.customerId}`, 'customer_id');
   const details = detailsOf();
   if (!details.ok) return details;
   const paymentMethodId = newId('pm');
-  await deps.db
-    .insertInto('payment_methods')
-    .values({
-      merchant_id: owner.merchantId,
-      payment_method_id: paymentMethodId,
-      customer_id: owner.customerId,
-      type: owner.type,
-      changed_at: null,
-      ...details.value,
-    })
-    .execute();
+  await insertPaymentMethod(deps.db, {
+    merchant_id: owner.merchantId,
+    payment_method_id: paymentMethodId,
+    customer_id: owner.customerId,
+    type: owner.type,
+    changed_at: null,
+    ...details.value,
+  });
   return ok({ paymentMethodId });
 }

@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { insertCustomer } from '../../adapters/db/customers.repo.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -32,16 +33,13 @@ export async function createCustomer(
   if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(locale))
     return fail('invalid_field', 'locale must be a BCP 47 tag such as en-US', 'locale');
   const customerId = newId('cus');
-  await deps.db
-    .insertInto('customers')
-    .values({
-      merchant_id: input.merchantId,
-      customer_id: customerId,
-      name: input.name.trim(),
-      email: input.email,
-      locale,
-      time_zone: timeZone,
-    })
-    .execute();
+  await insertCustomer(deps.db, {
+    merchant_id: input.merchantId,
+    customer_id: customerId,
+    name: input.name.trim(),
+    email: input.email,
+    locale,
+    time_zone: timeZone,
+  });
   return ok({ customerId });
 }

@@ -1,3 +1,5 @@
+import { insertMerchant } from '../../adapters/db/merchants.repo.ts';
+import { insertStrategy, insertStrategyVersion } from '../../adapters/db/strategies.repo.ts';
 import {
   buildPreset,
   PRESET_KEYS,
@@ -50,45 +52,33 @@ export async function createMerchant(
 
   const merchantId = input.merchantId ?? newId('mer');
   await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('merchants')
-      .values({
-        merchant_id: merchantId,
-        name: input.name.trim(),
-        mode: input.mode,
-        test_clock_at: input.mode === 'test' ? (input.testClockAt ?? deps.clock.now()) : null,
-        default_grace_days: grace,
-        from_address: null,
-        bcc_address: null,
-        support_contact: null,
-      })
-      .execute();
+    await insertMerchant(trx, {
+      merchant_id: merchantId,
+      name: input.name.trim(),
+      mode: input.mode,
+      test_clock_at: input.mode === 'test' ? (input.testClockAt ?? deps.clock.now()) : null,
+      default_grace_days: grace,
+    });
     for (const type of PAYMENT_METHOD_TYPES) {
       const strategyId = newId('str');
-      await trx
-        .insertInto('strategies')
-        .values({
-          merchant_id: merchantId,
-          strategy_id: strategyId,
-          name: `${PRESETS[preset].name} (${type})`,
-          payment_method_type: type,
-          preset,
-          is_default: true,
-          current_version: 1,
-        })
-        .execute();
-      await trx
-        .insertInto('strategy_versions')
-        .values({
-          merchant_id: merchantId,
-          strategy_id: strategyId,
-          version: 1,
-          definition: JSON.stringify({
-            ...buildPreset(preset, type),
-            ...(input.smartRetries !== undefined ? { smartRetries: input.smartRetries } : {}),
-          }),
-        })
-        .execute();
+      await insertStrategy(trx, {
+        merchant_id: merchantId,
+        strategy_id: strategyId,
+        name: `${PRESETS[preset].name} (${type})`,
+        payment_method_type: type,
+        preset,
+        is_default: true,
+        current_version: 1,
+      });
+      await insertStrategyVersion(trx, {
+        merchant_id: merchantId,
+        strategy_id: strategyId,
+        version: 1,
+        definition: JSON.stringify({
+          ...buildPreset(preset, type),
+          ...(input.smartRetries !== undefined ? { smartRetries: input.smartRetries } : {}),
+        }),
+      });
     }
   });
   return ok({ merchantId });

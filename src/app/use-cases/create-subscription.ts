@@ -1,3 +1,7 @@
+import { customerExists } from '../../adapters/db/customers.repo.ts';
+import { findMerchant } from '../../adapters/db/merchants.repo.ts';
+import { findPaymentMethod } from '../../adapters/db/payment-methods.repo.ts';
+import { findSubscription, insertSubscription } from '../../adapters/db/subscriptions.repo.ts';
 import { isAmountMinor, isCurrencyCode } from '../../domain/money.ts';
 import {
   BILLING_INTERVALS,
@@ -60,30 +64,16 @@ export async function createSubscription(
       'interval_count',
     );
 
-  const merchant = await deps.db
-    .selectFrom('merchants')
-    .select(['test_clock_at', 'default_grace_days'])
-    .where('merchant_id', '=', input.merchantId)
-    .executeTakeFirst();
+  const merchant = await findMerchant(deps.db, input.merchantId);
   if (!merchant) return fail('not_found', `no merchant ${input.merchantId}`, 'merchant_id');
   const graceDays = input.graceDays ?? merchant.default_grace_days;
   if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > 90)
     return fail('invalid_field', 'grace_days must be a whole number from 0 to 90', 'grace_days');
 
-  const customer = await deps.db
-    .selectFrom('customers')
-    .select('customer_id')
-    .where('merchant_id', '=', input.merchantId)
-    .where('customer_id', '=', input.customerId)
-    .executeTakeFirst();
-  if (!customer) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
+  if (!(await customerExists(deps.db, input.merchantId, input.customerId)))
+    return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
   if (input.paymentMethodId !== null) {
-    const pm = await deps.db
-      .selectFrom('payment_methods')
-      .select('customer_id')
-      .where('merchant_id', '=', input.merchantId)
-      .where('payment_method_id', '=', input.paymentMethodId)
-      .executeTakeFirst();
+    const pm = await findPaymentMethod(deps.db, input.merchantId, input.paymentMethodId);
     if (!pm || pm.customer_id !== input.customerId)
       return fail(
         'not_found',
@@ -92,12 +82,7 @@ export async function createSubscription(
       );
   }
   if (input.primarySubscriptionId) {
-    const primary = await deps.db
-      .selectFrom('subscriptions')
-      .select(['primary_subscription_id', 'currency'])
-      .where('merchant_id', '=', input.merchantId)
-      .where('subscription_id', '=', input.primarySubscriptionId)
-      .executeTakeFirst();
+    const primary = await findSubscription(deps.db, input.merchantId, input.primarySubscriptionId);
     if (!primary)
       return fail(
         'not_found',
@@ -114,33 +99,30 @@ export async function createSubscription(
   const start = input.currentPeriodStart ?? merchantNow(merchant, deps.clock);
   const bounds = periodBounds({ anchorAt: start, interval: input.interval, intervalCount }, 0);
   const subscriptionId = newId('sub');
-  await deps.db
-    .insertInto('subscriptions')
-    .values({
-      merchant_id: input.merchantId,
-      subscription_id: subscriptionId,
-      customer_id: input.customerId,
-      payment_method_id: input.paymentMethodId,
-      primary_subscription_id: input.primarySubscriptionId ?? null,
-      product_name: input.productName.trim(),
-      price_minor: input.priceMinor,
-      currency: input.currency,
-      billing_interval: input.interval,
-      interval_count: intervalCount,
-      anchor_at: start,
-      current_period_start: bounds.start,
-      current_period_end: bounds.end,
-      next_renewal_at: billing === 'external' ? null : bounds.end,
-      auto_renew: input.autoRenew ?? true,
-      billing,
-      grace_days: graceDays,
-      state: 'active',
-      past_due_since: null,
-      canceled_at: null,
-      pending_attempt_id: null,
-      lease_owner: null,
-      lease_until: null,
-    })
-    .execute();
+  await insertSubscription(deps.db, {
+    merchant_id: input.merchantId,
+    subscription_id: subscriptionId,
+    customer_id: input.customerId,
+    payment_method_id: input.paymentMethodId,
+    primary_subscription_id: input.primarySubscriptionId ?? null,
+    product_name: input.productName.trim(),
+    price_minor: input.priceMinor,
+    currency: input.currency,
+    billing_interval: input.interval,
+    interval_count: intervalCount,
+    anchor_at: start,
+    current_period_start: bounds.start,
+    current_period_end: bounds.end,
+    next_renewal_at: billing === 'external' ? null : bounds.end,
+    auto_renew: input.autoRenew ?? true,
+    billing,
+    grace_days: graceDays,
+    state: 'active',
+    past_due_since: null,
+    canceled_at: null,
+    pending_attempt_id: null,
+    lease_owner: null,
+    lease_until: null,
+  });
   return ok({ subscriptionId });
 }

@@ -2,9 +2,11 @@
 // the retry gate and the card-network rules allow it), cancel dunning, mark it paid by other means.
 // Each locks the subscription, then the case (the engine's lock order), and refuses while a charge
 // of the case is in flight, so it never races the worker into a double charge or a lost result.
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import { getCaseStatus, holdCaseForAttempt } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import { countManualAttemptsOfCase, getAttempt } from '../../adapters/db/payment-attempts.repo.ts';
 import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
 import { retryGate } from '../../domain/case/case.ts';
 import type { Deps } from '../deps.ts';
@@ -12,7 +14,6 @@ import { insertAttempt } from '../engine/attempts.ts';
 import { caseData, recoverCase, stopCase } from '../engine/cases.ts';
 import { credentialVerdict } from '../engine/credential-history.ts';
 import { lockSubscriptionAndCase } from '../engine/lock-case.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { runCaseStep } from '../engine/run-case-step.ts';
 import { fail, ok, type Result } from '../result.ts';
 
@@ -38,7 +39,7 @@ async function lockOpenCase(trx: Db, deps: Deps, t: CaseTarget): Promise<Result<
     );
   if (leased)
     return fail('invalid_state', 'the case is being processed right now; try again shortly', 'id');
-  return ok({ sub, row, now: await nowForMerchant(trx, deps.clock, t.merchantId) });
+  return ok({ sub, row, now: await readMerchantNow(trx, t.merchantId, deps.clock) });
 }
 
 export type RetryOutcome = {
@@ -70,13 +71,7 @@ export async function retryDunningCase(deps: Deps, t: CaseTarget): Promise<Resul
           (verdict.notBefore ? ` (allowed from ${verdict.notBefore.toISOString()})` : ''),
         'id',
       );
-    const manual = await trx
-      .selectFrom('payment_attempts')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('merchant_id', '=', row.merchant_id)
-      .where('case_id', '=', row.case_id)
-      .where('purpose', '=', 'manual')
-      .executeTakeFirstOrThrow();
+    const manualRetries = await countManualAttemptsOfCase(trx, row.merchant_id, row.case_id);
     const why = `retry requested by the merchant; ${verdict ? verdict.why : gate.why}`;
     const attempt = await insertAttempt(trx, {
       merchantId: row.merchant_id,
@@ -87,23 +82,17 @@ export async function retryDunningCase(deps: Deps, t: CaseTarget): Promise<Resul
       amountMinor: row.amount_due_minor,
       currency: row.currency,
       // One key per manual retry of the case: a re-send after a crash reuses it.
-      idempotencyKey: `${row.case_id}:manual:${Number(manual.n)}`,
+      idempotencyKey: `${row.case_id}:manual:${manualRetries}`,
       why,
       at: now,
     });
     const leaseOwner = `api_${attempt.attempt_id}`;
-    await trx
-      .updateTable('dunning_cases')
-      .set({
-        pending_attempt_id: attempt.attempt_id,
-        retries_made: row.retries_made + 1,
-        lease_owner: leaseOwner,
-        lease_until: sql<Date>`now() + ${RETRY_LEASE}::interval`,
-        updated_at: new Date(),
-      })
-      .where('merchant_id', '=', row.merchant_id)
-      .where('case_id', '=', row.case_id)
-      .execute();
+    await holdCaseForAttempt(trx, row.merchant_id, row.case_id, {
+      attemptId: attempt.attempt_id,
+      leaseOwner,
+      lease: RETRY_LEASE,
+      retriesMade: row.retries_made + 1,
+    });
     await recordEvent(trx, {
       merchantId: row.merchant_id,
       type: 'dunning_case.decision',
@@ -133,25 +122,15 @@ export async function retryDunningCase(deps: Deps, t: CaseTarget): Promise<Resul
 
   // The engine's step sends the recorded attempt and applies its answer (recover or continue).
   await runCaseStep(deps, prepared.value.leaseOwner, t.merchantId, t.caseId);
-  const attempt = await deps.db
-    .selectFrom('payment_attempts')
-    .selectAll()
-    .where('merchant_id', '=', t.merchantId)
-    .where('attempt_id', '=', prepared.value.attempt.attempt_id)
-    .executeTakeFirstOrThrow();
-  const after = await deps.db
-    .selectFrom('dunning_cases')
-    .select('status')
-    .where('merchant_id', '=', t.merchantId)
-    .where('case_id', '=', t.caseId)
-    .executeTakeFirstOrThrow();
+  const attempt = await getAttempt(deps.db, t.merchantId, prepared.value.attempt.attempt_id);
+  const caseStatus = await getCaseStatus(deps.db, t.merchantId, t.caseId);
   const outcome =
     attempt.status === 'succeeded'
       ? 'succeeded'
       : attempt.status === 'failed'
         ? 'declined'
         : 'pending';
-  return ok({ outcome, attempt, caseStatus: after.status });
+  return ok({ outcome, attempt, caseStatus });
 }
 
 /**

@@ -1,6 +1,8 @@
 // Hard-decline dunning (SPEC section 4): off until the operator makes it available for the
 // merchant and the merchant activates it. Then each failed automatic renewal that ends in a hard
 // decline on an auto-renewing subscription sends one message at once, with the update link.
+import { findCaseLinkFacts } from '../../adapters/db/dunning-cases.repo.ts';
+import { lockMerchant, setMerchantSettings } from '../../adapters/db/merchants.repo.ts';
 import { updateLinkValidity } from '../../domain/subscription/update-link.ts';
 import type { Deps } from '../deps.ts';
 import {
@@ -15,12 +17,7 @@ export async function setHardDeclineDunning(
   input: { merchantId: string; available?: boolean; active?: boolean },
 ): Promise<Result<HardDeclineDunningSettings>> {
   return deps.db.transaction().execute(async (trx) => {
-    const merchant = await trx
-      .selectFrom('merchants')
-      .select('settings')
-      .where('merchant_id', '=', input.merchantId)
-      .forUpdate()
-      .executeTakeFirst();
+    const merchant = await lockMerchant(trx, input.merchantId);
     if (!merchant) return fail('not_found', `no merchant ${input.merchantId}`, 'merchant_id');
     const current = hardDeclineDunningOf(merchant.settings);
     const available = input.available ?? current.available;
@@ -37,11 +34,7 @@ export async function setHardDeclineDunning(
       ...((merchant.settings as Record<string, unknown>) ?? {}),
       hard_decline_dunning: next,
     };
-    await trx
-      .updateTable('merchants')
-      .set({ settings: JSON.stringify(settings) })
-      .where('merchant_id', '=', input.merchantId)
-      .execute();
+    await setMerchantSettings(trx, input.merchantId, settings);
     return ok(next);
   });
 }
@@ -51,25 +44,7 @@ export async function updateLinkStatus(
   deps: Pick<Deps, 'db' | 'clock'>,
   input: { merchantId: string; caseId: string },
 ): Promise<Result<{ valid: boolean; expiresAt: Date | null; why: string }>> {
-  const row = await deps.db
-    .selectFrom('dunning_cases as c')
-    .innerJoin('subscriptions as s', (j) =>
-      j
-        .onRef('s.merchant_id', '=', 'c.merchant_id')
-        .onRef('s.subscription_id', '=', 'c.subscription_id'),
-    )
-    .innerJoin('merchants as m', 'm.merchant_id', 'c.merchant_id')
-    .select([
-      's.state',
-      's.grace_days',
-      's.past_due_since',
-      'c.last_decline_at',
-      'c.opened_at',
-      'm.test_clock_at',
-    ])
-    .where('c.merchant_id', '=', input.merchantId)
-    .where('c.case_id', '=', input.caseId)
-    .executeTakeFirst();
+  const row = await findCaseLinkFacts(deps.db, input.merchantId, input.caseId);
   if (!row) return fail('not_found', `no case ${input.caseId}`, 'case_id');
   const now = row.test_clock_at ?? deps.clock.now();
   return ok(

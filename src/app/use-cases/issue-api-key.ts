@@ -1,9 +1,9 @@
 // A new API key for the merchant, of the merchant's mode. The key itself is returned once, here;
 // only its hash and prefix are stored, and the event log records the prefix, never the key.
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import { type CreatedApiKey, createApiKey } from '../access/api-keys.ts';
 import type { Deps } from '../deps.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { fail, ok, type Result } from '../result.ts';
 
 export async function issueApiKey(
@@ -18,7 +18,7 @@ export async function issueApiKey(
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'api_key.created',
-      occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+      occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
       data: { api_key_id: created.keyId, prefix: created.prefix, mode: created.mode, label },
     });
     return ok(created);

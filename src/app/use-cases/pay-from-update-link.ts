@@ -2,10 +2,16 @@
 // pays the amount due with a new card, a gateway token from hosted fields, or the card on file
 // after authenticating (SCA). Same three steps as the engine: record the attempt and its key,
 // call the gateway outside any transaction, apply the answer with its events in one transaction.
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import { holdCaseForAttempt } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import {
+  countAttemptsWithKeyPrefix,
+  lockAttempt,
+} from '../../adapters/db/payment-attempts.repo.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
+import { lockUpdateLinkUse } from '../../adapters/db/update-links.repo.ts';
 import { UNKNOWN_OUTCOME_RECHECK_MS } from '../../domain/case/case.ts';
 import {
   blocksRetryUntilMethodChanges,
@@ -21,7 +27,6 @@ import {
 import { caseData, recoverCase, saveCase, strategyOf } from '../engine/cases.ts';
 import { verdictForCredential } from '../engine/credential-history.ts';
 import { type LockedCase, lockSubscriptionAndCase, releaseLease } from '../engine/lock-case.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { newId } from '../ids.ts';
 import { ok, type Result } from '../result.ts';
 import {
@@ -68,7 +73,7 @@ export async function payFromUpdateLink(
 
   // Phase 1: check, switch to the new method, and commit the attempt with its key.
   const phase1 = await deps.db.transaction().execute(async (trx): Promise<Phase1> => {
-    const at = await nowForMerchant(trx, deps.clock, link.merchant_id);
+    const at = await readMerchantNow(trx, link.merchant_id, deps.clock);
     const locked = await lockLinkCase(trx, link);
     if (locked.kind === 'rejected') return locked;
     const { row, sub } = locked;
@@ -101,12 +106,11 @@ export async function payFromUpdateLink(
 
     if (method.payment_method_id !== sub.payment_method_id)
       await switchMethod(trx, row, sub, method, link, at);
-    const previous = await trx
-      .selectFrom('payment_attempts')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('merchant_id', '=', row.merchant_id)
-      .where('idempotency_key', 'like', `${row.case_id}:update_link:${link.link_id}:%`)
-      .executeTakeFirstOrThrow();
+    const previous = await countAttemptsWithKeyPrefix(
+      trx,
+      row.merchant_id,
+      `${row.case_id}:update_link:${link.link_id}:`,
+    );
     const why = authenticated
       ? 'the customer authenticated the payment with their bank on the hosted page (SCA)'
       : 'the customer paid with a new payment method on the hosted page';
@@ -119,23 +123,17 @@ export async function payFromUpdateLink(
       amountMinor: row.amount_due_minor,
       currency: row.currency,
       // One key per charge from this link, committed before the gateway hears of it.
-      idempotencyKey: `${row.case_id}:update_link:${link.link_id}:${previous.n + 1}`,
+      idempotencyKey: `${row.case_id}:update_link:${link.link_id}:${previous + 1}`,
       why,
       at,
     });
     // With the attempt pending and the case leased, no worker retry can charge it meanwhile; if
     // this process dies, the lease runs out and the worker re-sends the same key.
-    await trx
-      .updateTable('dunning_cases')
-      .set({
-        pending_attempt_id: attempt.attempt_id,
-        lease_owner: leaseOwner,
-        lease_until: sql<Date>`now() + ${`${PAGE_LEASE_MS} milliseconds`}::interval`,
-        updated_at: new Date(),
-      })
-      .where('merchant_id', '=', row.merchant_id)
-      .where('case_id', '=', row.case_id)
-      .execute();
+    await holdCaseForAttempt(trx, row.merchant_id, row.case_id, {
+      attemptId: attempt.attempt_id,
+      leaseOwner,
+      lease: `${PAGE_LEASE_MS} milliseconds`,
+    });
     await recordEvent(trx, {
       merchantId: row.merchant_id,
       type: 'dunning_case.retry_attempted',
@@ -185,13 +183,7 @@ export async function payFromUpdateLink(
   // Phase 3: apply the answer, with its events, in one transaction.
   const applied = await deps.db.transaction().execute(async (trx): Promise<Applied> => {
     const locked = await lockLinkCase(trx, link);
-    const attempt = await trx
-      .selectFrom('payment_attempts')
-      .selectAll()
-      .where('merchant_id', '=', link.merchant_id)
-      .where('attempt_id', '=', phase1.attempt.attempt_id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const attempt = await lockAttempt(trx, link.merchant_id, phase1.attempt.attempt_id);
     // The lease ran out and a worker re-sent the same key and recorded the same answer.
     if (attempt.status !== 'pending') return settled(attempt);
     const now = phase1.at;
@@ -340,13 +332,7 @@ type LinkCase = ({ kind: 'locked' } & LockedCase) | Rejection;
 
 /** Locks the link, then the case's subscription and the case (the engine's lock order). */
 async function lockLinkCase(trx: Db, link: UpdateLinkRow): Promise<LinkCase> {
-  const current = await trx
-    .selectFrom('update_links')
-    .select('used_at')
-    .where('merchant_id', '=', link.merchant_id)
-    .where('link_id', '=', link.link_id)
-    .forUpdate()
-    .executeTakeFirst();
+  const current = await lockUpdateLinkUse(trx, link.merchant_id, link.link_id);
   if (!current) return { kind: 'rejected', reason: 'not_found' };
   if (current.used_at) return { kind: 'rejected', reason: 'used' };
   const locked = await lockSubscriptionAndCase(trx, link.merchant_id, link.case_id);

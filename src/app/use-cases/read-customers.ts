@@ -1,6 +1,10 @@
 // Reading customers: one by id, or a cursor-paged list, newest first. Always within one merchant.
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  customerExists,
+  findCustomer,
+  listCustomerPage,
+} from '../../adapters/db/customers.repo.ts';
 import type { CustomerRow } from '../../adapters/db/schema.ts';
 import { fail, ok, type Result } from '../result.ts';
 
@@ -11,12 +15,7 @@ export async function getCustomer(
   merchantId: string,
   customerId: string,
 ): Promise<Result<CustomerRow>> {
-  const row = await db
-    .selectFrom('customers')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('customer_id', '=', customerId)
-    .executeTakeFirst();
+  const row = await findCustomer(db, merchantId, customerId);
   return row ? ok(row) : fail('not_found', `no customer ${customerId}`, 'id');
 }
 
@@ -27,32 +26,16 @@ export async function listCustomers(
   page: PageRequest,
 ): Promise<Result<CustomerRow[]>> {
   if (page.startingAfter !== undefined) {
-    const after = await db
-      .selectFrom('customers')
-      .select('customer_id')
-      .where('merchant_id', '=', merchantId)
-      .where('customer_id', '=', page.startingAfter)
-      .executeTakeFirst();
-    if (!after)
+    if (!(await customerExists(db, merchantId, page.startingAfter)))
       return fail(
         'invalid_field',
         'starting_after is not a customer of this list',
         'starting_after',
       );
   }
-  const rows = await db
-    .selectFrom('customers')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .$if(page.startingAfter !== undefined, (q) =>
-      // Compared in SQL: created_at has microseconds, a JS Date only milliseconds.
-      q.where(
-        sql<boolean>`(created_at, customer_id) < (SELECT created_at, customer_id FROM customers WHERE merchant_id = ${merchantId} AND customer_id = ${page.startingAfter})`,
-      ),
-    )
-    .orderBy('created_at', 'desc')
-    .orderBy('customer_id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await listCustomerPage(db, merchantId, {
+    ...page,
+    limit: page.limit + 1,
+  });
   return ok(rows);
 }

@@ -2,17 +2,26 @@
 // attempt (raw codes, category, why), every message and its status, every decision with its why,
 // the next scheduled action, and the strategy version it runs. Messages are read from the event
 // log (message.queued / message.sent / message.bounced …), which every channel writes.
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  type CaseListRow,
+  findCaseCursor,
+  findCaseWithCustomer,
+  listCasePage,
+} from '../../adapters/db/dunning-cases.repo.ts';
+import { listAttemptFailedEventData, listCaseEvents } from '../../adapters/db/event-log.repo.ts';
+import { listCanceledCaseMessages } from '../../adapters/db/outbox.repo.ts';
+import { listCaseAttempts } from '../../adapters/db/payment-attempts.repo.ts';
+import { listPaymentFailuresOfAttempts } from '../../adapters/db/payment-failures.repo.ts';
 import type { AttemptRow, CaseRow } from '../../adapters/db/schema.ts';
-import { loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
+import { getStrategyName, loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
 import { CASE_STATUSES, type CaseStatus, entryAt, retryGate } from '../../domain/case/case.ts';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../../domain/declines/categories.ts';
 import type { FinalAction } from '../../domain/strategy/strategy.ts';
 import { caseData } from '../engine/cases.ts';
 import { fail, ok, type Result } from '../result.ts';
 
-export type CaseListRow = CaseRow & { customer_id: string };
+export type { CaseListRow } from '../../adapters/db/dunning-cases.repo.ts';
 
 export type CaseFilters = {
   status?: CaseStatus;
@@ -44,54 +53,11 @@ export async function listDunningCases(
     );
   let cursor: { opened_at: Date; case_id: string } | undefined;
   if (page.startingAfter !== undefined) {
-    cursor = await db
-      .selectFrom('dunning_cases')
-      .select(['opened_at', 'case_id'])
-      .where('merchant_id', '=', merchantId)
-      .where('case_id', '=', page.startingAfter)
-      .executeTakeFirst();
+    cursor = await findCaseCursor(db, merchantId, page.startingAfter);
     if (!cursor)
       return fail('invalid_field', 'starting_after is not a case of this list', 'starting_after');
   }
-  const f = filters;
-  const rows = await db
-    .selectFrom('dunning_cases as c')
-    .innerJoin('subscriptions as s', (j) =>
-      j
-        .onRef('s.merchant_id', '=', 'c.merchant_id')
-        .onRef('s.subscription_id', '=', 'c.subscription_id'),
-    )
-    .selectAll('c')
-    .select('s.customer_id')
-    .where('c.merchant_id', '=', merchantId)
-    .$if(f.status !== undefined, (q) => q.where('c.status', '=', f.status!))
-    .$if(f.category !== undefined, (q) => q.where('c.last_category', '=', f.category!))
-    .$if(f.strategyId !== undefined, (q) => q.where('c.strategy_id', '=', f.strategyId!))
-    .$if(f.subscriptionId !== undefined, (q) =>
-      q.where('c.subscription_id', '=', f.subscriptionId!),
-    )
-    .$if(f.currency !== undefined, (q) => q.where('c.currency', '=', f.currency!))
-    .$if(f.minAmountMinor !== undefined, (q) =>
-      q.where('c.amount_due_minor', '>=', f.minAmountMinor!),
-    )
-    .$if(f.maxAmountMinor !== undefined, (q) =>
-      q.where('c.amount_due_minor', '<=', f.maxAmountMinor!),
-    )
-    .$if(f.openedAfter !== undefined, (q) => q.where('c.opened_at', '>=', f.openedAfter!))
-    .$if(f.openedBefore !== undefined, (q) => q.where('c.opened_at', '<', f.openedBefore!))
-    .$if(cursor !== undefined, (q) =>
-      q.where((eb) =>
-        eb(
-          eb.refTuple('c.opened_at', 'c.case_id'),
-          '<',
-          eb.tuple(cursor!.opened_at, cursor!.case_id),
-        ),
-      ),
-    )
-    .orderBy('c.opened_at', 'desc')
-    .orderBy('c.case_id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await listCasePage(db, merchantId, filters, cursor, page.limit + 1);
   return ok(rows);
 }
 
@@ -158,30 +124,14 @@ export async function getDunningCase(
   merchantId: string,
   caseId: string,
 ): Promise<Result<CaseTimeline>> {
-  const row = await db
-    .selectFrom('dunning_cases as c')
-    .innerJoin('subscriptions as s', (j) =>
-      j
-        .onRef('s.merchant_id', '=', 'c.merchant_id')
-        .onRef('s.subscription_id', '=', 'c.subscription_id'),
-    )
-    .selectAll('c')
-    .select('s.customer_id')
-    .where('c.merchant_id', '=', merchantId)
-    .where('c.case_id', '=', caseId)
-    .executeTakeFirst();
+  const row = await findCaseWithCustomer(db, merchantId, caseId);
   if (!row) return fail('not_found', `no dunning case ${caseId}`, 'id');
-  const strategy = await db
-    .selectFrom('strategies')
-    .select('name')
-    .where('merchant_id', '=', merchantId)
-    .where('strategy_id', '=', row.strategy_id)
-    .executeTakeFirstOrThrow();
+  const strategyName = await getStrategyName(db, merchantId, row.strategy_id);
 
   const [attempts, events] = await Promise.all([caseAttempts(db, row), caseEvents(db, row)]);
   return ok({
     row,
-    strategy: { id: row.strategy_id, version: row.strategy_version, name: strategy.name },
+    strategy: { id: row.strategy_id, version: row.strategy_version, name: strategyName },
     nextAction: await nextActionOf(db, row),
     attempts,
     messages: await caseMessages(db, row, events),
@@ -202,43 +152,12 @@ export async function getDunningCase(
  * the renewal that opened it (completed at the opening instant) and manual charges.
  */
 async function caseAttempts(db: Db, row: CaseRow): Promise<TimelineAttempt[]> {
-  const attempts = await db
-    .selectFrom('payment_attempts')
-    .selectAll()
-    .where('merchant_id', '=', row.merchant_id)
-    .where((eb) =>
-      eb.or([
-        eb('case_id', '=', row.case_id),
-        eb.and([
-          eb('case_id', 'is', null),
-          eb('subscription_id', '=', row.subscription_id),
-          eb(sql`coalesce(completed_at, requested_at)`, '>=', row.opened_at),
-          ...(row.closed_at
-            ? [eb(sql`coalesce(completed_at, requested_at)`, '<=', row.closed_at)]
-            : []),
-        ]),
-      ]),
-    )
-    .orderBy(sql`coalesce(completed_at, requested_at)`)
-    .orderBy('created_at')
-    .execute();
+  const attempts = await listCaseAttempts(db, row);
   if (attempts.length === 0) return [];
   const ids = attempts.map((a) => a.attempt_id);
   const [failedEvents, reported] = await Promise.all([
-    db
-      .selectFrom('events')
-      .select(['data'])
-      .where('merchant_id', '=', row.merchant_id)
-      .where('subscription_id', '=', row.subscription_id)
-      .where('type', '=', 'payment_attempt.failed')
-      .where(sql<string>`data->>'attempt_id'`, 'in', ids)
-      .execute(),
-    db
-      .selectFrom('payment_failures')
-      .select(['attempt_id', 'external_charge_id', 'classification'])
-      .where('merchant_id', '=', row.merchant_id)
-      .where('attempt_id', 'in', ids)
-      .execute(),
+    listAttemptFailedEventData(db, row.merchant_id, row.subscription_id, ids),
+    listPaymentFailuresOfAttempts(db, row.merchant_id, ids),
   ]);
   const classification = new Map<string, string>();
   for (const e of failedEvents) {
@@ -256,13 +175,7 @@ async function caseAttempts(db: Db, row: CaseRow): Promise<TimelineAttempt[]> {
 }
 
 async function caseEvents(db: Db, row: CaseRow): Promise<TimelineEvent[]> {
-  const rows = await db
-    .selectFrom('events')
-    .select(['event_id', 'type', 'occurred_at', 'data'])
-    .where('merchant_id', '=', row.merchant_id)
-    .where('case_id', '=', row.case_id)
-    .orderBy('event_id')
-    .execute();
+  const rows = await listCaseEvents(db, row.merchant_id, row.case_id);
   return rows.map((e) => ({
     eventId: e.event_id,
     type: e.type,
@@ -326,14 +239,7 @@ async function caseMessages(
     entry.history.push(change);
   }
   // A queued message whose outbox row was canceled (the case closed first) was never sent.
-  const canceled = await db
-    .selectFrom('outbox')
-    .select(['outbox_id', 'canceled_at'])
-    .where('merchant_id', '=', row.merchant_id)
-    .where('case_id', '=', row.case_id)
-    .where('topic', '=', 'message')
-    .where('canceled_at', 'is not', null)
-    .execute();
+  const canceled = await listCanceledCaseMessages(db, row.merchant_id, row.case_id);
   for (const c of canceled) {
     const message = byOutboxId.get(c.outbox_id);
     if (message?.status !== 'queued' || !c.canceled_at) continue;

@@ -1,7 +1,7 @@
 // Reading the append-only event log, newest first. `type` matches one type exactly
 // (`subscription.past_due`) or a family with a trailing `.*` (`subscription.*`).
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import { listEventPage } from '../../adapters/db/event-log.repo.ts';
 import { fail, ok, type Result } from '../result.ts';
 import type { PageRequest } from './read-customers.ts';
 
@@ -44,32 +44,16 @@ export async function listEvents(
     afterId = Number(m[1]);
   }
   const family = filters.type?.endsWith('.*') ? filters.type.slice(0, -1) : undefined;
-  const rows = await db
-    .selectFrom('events')
-    .select([
-      'event_id',
-      'type',
-      'subscription_id',
-      'case_id',
-      'data',
-      'occurred_at',
-      'recorded_at',
-    ])
-    .where('merchant_id', '=', merchantId)
-    .$if(filters.type !== undefined && family === undefined, (q) =>
-      q.where('type', '=', filters.type!),
-    )
-    // A family prefix: `_` is a LIKE wildcard, so it is escaped.
-    .$if(family !== undefined, (q) =>
-      q.where(sql<boolean>`type LIKE ${`${family!.replace(/_/g, '\\_')}%`}`),
-    )
-    .$if(filters.subscriptionId !== undefined, (q) =>
-      q.where('subscription_id', '=', filters.subscriptionId!),
-    )
-    .$if(filters.caseId !== undefined, (q) => q.where('case_id', '=', filters.caseId!))
-    .$if(afterId !== undefined, (q) => q.where('event_id', '<', afterId!))
-    .orderBy('event_id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await listEventPage(
+    db,
+    merchantId,
+    {
+      ...(filters.type !== undefined && family === undefined ? { type: filters.type } : {}),
+      ...(family !== undefined ? { family } : {}),
+      ...(filters.subscriptionId !== undefined ? { subscriptionId: filters.subscriptionId } : {}),
+      ...(filters.caseId !== undefined ? { caseId: filters.caseId } : {}),
+    },
+    { limit: page.limit + 1, ...(afterId !== undefined ? { beforeId: afterId } : {}) },
+  );
   return ok(rows as EventRecord[]);
 }

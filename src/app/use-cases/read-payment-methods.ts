@@ -1,6 +1,11 @@
 // Reading payment methods: one by id, or a customer's, newest first. Always within one merchant.
-import { sql } from 'kysely';
 import type { Db } from '../../adapters/db/connect.ts';
+import { customerExists } from '../../adapters/db/customers.repo.ts';
+import {
+  customerHasPaymentMethod,
+  findPaymentMethod,
+  listPaymentMethodPage,
+} from '../../adapters/db/payment-methods.repo.ts';
 import type { PaymentMethodRow } from '../../adapters/db/schema.ts';
 import { fail, ok, type Result } from '../result.ts';
 import type { PageRequest } from './read-customers.ts';
@@ -10,12 +15,7 @@ export async function getPaymentMethod(
   merchantId: string,
   paymentMethodId: string,
 ): Promise<Result<PaymentMethodRow>> {
-  const row = await db
-    .selectFrom('payment_methods')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('payment_method_id', '=', paymentMethodId)
-    .executeTakeFirst();
+  const row = await findPaymentMethod(db, merchantId, paymentMethodId);
   return row ? ok(row) : fail('not_found', `no payment method ${paymentMethodId}`, 'id');
 }
 
@@ -26,42 +26,19 @@ export async function listPaymentMethods(
   customerId: string,
   page: PageRequest,
 ): Promise<Result<PaymentMethodRow[]>> {
-  const customer = await db
-    .selectFrom('customers')
-    .select('customer_id')
-    .where('merchant_id', '=', merchantId)
-    .where('customer_id', '=', customerId)
-    .executeTakeFirst();
-  if (!customer) return fail('not_found', `no customer ${customerId}`, 'id');
+  if (!(await customerExists(db, merchantId, customerId)))
+    return fail('not_found', `no customer ${customerId}`, 'id');
   if (page.startingAfter !== undefined) {
-    const after = await db
-      .selectFrom('payment_methods')
-      .select('payment_method_id')
-      .where('merchant_id', '=', merchantId)
-      .where('customer_id', '=', customerId)
-      .where('payment_method_id', '=', page.startingAfter)
-      .executeTakeFirst();
-    if (!after)
+    if (!(await customerHasPaymentMethod(db, merchantId, customerId, page.startingAfter)))
       return fail(
         'invalid_field',
         'starting_after is not a payment method of this list',
         'starting_after',
       );
   }
-  const rows = await db
-    .selectFrom('payment_methods')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('customer_id', '=', customerId)
-    .$if(page.startingAfter !== undefined, (q) =>
-      // Compared in SQL: created_at has microseconds, a JS Date only milliseconds.
-      q.where(
-        sql<boolean>`(created_at, payment_method_id) < (SELECT created_at, payment_method_id FROM payment_methods WHERE merchant_id = ${merchantId} AND payment_method_id = ${page.startingAfter})`,
-      ),
-    )
-    .orderBy('created_at', 'desc')
-    .orderBy('payment_method_id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await listPaymentMethodPage(db, merchantId, customerId, {
+    ...page,
+    limit: page.limit + 1,
+  });
   return ok(rows);
 }

@@ -1,7 +1,13 @@
 // Reading strategies: the list with each one's current definition, one with its version history,
 // and the presets a new strategy can start from.
 import type { Db } from '../../adapters/db/connect.ts';
-import { loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
+import {
+  findStrategyRow,
+  listStrategyRows,
+  listStrategyVersions,
+  loadStrategyVersion,
+  type StrategyListRow,
+} from '../../adapters/db/strategies.repo.ts';
 import {
   buildPreset,
   PRESET_KEYS,
@@ -11,38 +17,11 @@ import {
 import type { StrategyDefinition } from '../../domain/strategy/strategy.ts';
 import { fail, ok, type Result } from '../result.ts';
 
-export type StrategyRecord = {
-  row: {
-    strategy_id: string;
-    name: string;
-    payment_method_type: StrategyDefinition['paymentMethodType'];
-    preset: string | null;
-    is_default: boolean;
-    current_version: number;
-    created_at: Date;
-  };
-  definition: StrategyDefinition;
-};
-
-const COLUMNS = [
-  'strategy_id',
-  'name',
-  'payment_method_type',
-  'preset',
-  'is_default',
-  'current_version',
-  'created_at',
-] as const;
+export type StrategyRecord = { row: StrategyListRow; definition: StrategyDefinition };
 
 /** Every strategy of the merchant (a handful: one or a few per payment-method type), oldest first. */
 export async function listStrategies(db: Db, merchantId: string): Promise<StrategyRecord[]> {
-  const rows = await db
-    .selectFrom('strategies')
-    .select(COLUMNS)
-    .where('merchant_id', '=', merchantId)
-    .orderBy('created_at')
-    .orderBy('strategy_id')
-    .execute();
+  const rows = await listStrategyRows(db, merchantId);
   const out: StrategyRecord[] = [];
   for (const row of rows)
     out.push({
@@ -57,20 +36,9 @@ export async function getStrategy(
   merchantId: string,
   strategyId: string,
 ): Promise<Result<StrategyRecord & { versions: { version: number; created_at: Date }[] }>> {
-  const row = await db
-    .selectFrom('strategies')
-    .select(COLUMNS)
-    .where('merchant_id', '=', merchantId)
-    .where('strategy_id', '=', strategyId)
-    .executeTakeFirst();
+  const row = await findStrategyRow(db, merchantId, strategyId);
   if (!row) return fail('not_found', `no strategy ${strategyId}`, 'id');
-  const versions = await db
-    .selectFrom('strategy_versions')
-    .select(['version', 'created_at'])
-    .where('merchant_id', '=', merchantId)
-    .where('strategy_id', '=', strategyId)
-    .orderBy('version')
-    .execute();
+  const versions = await listStrategyVersions(db, merchantId, strategyId);
   const definition = await loadStrategyVersion(db, merchantId, strategyId, row.current_version);
   return ok({ row, definition, versions });
 }

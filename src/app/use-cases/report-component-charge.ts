@@ -1,7 +1,13 @@
 // A mid-period component allocation that charges now (SPEC section 2, charges). Quantity, on/off
 // and prepaid components start or continue dunning on failure; metered and usage ones never do.
+import { insertCharge } from '../../adapters/db/charges.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { findPaymentMethod } from '../../adapters/db/payment-methods.repo.ts';
 import { defaultStrategyFor, loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
+import {
+  findSubscription,
+  updateSubscriptionColumns,
+} from '../../adapters/db/subscriptions.repo.ts';
 import { isAmountMinor } from '../../domain/money.ts';
 import type { Deps } from '../deps.ts';
 import { openOrContinueCase } from '../engine/cases.ts';
@@ -59,12 +65,7 @@ export async function reportComponentCharge(
       'idempotency_key',
     );
   }
-  const sub = await deps.db
-    .selectFrom('subscriptions')
-    .select(['state', 'currency'])
-    .where('merchant_id', '=', input.merchantId)
-    .where('subscription_id', '=', input.subscriptionId)
-    .executeTakeFirst();
+  const sub = await findSubscription(deps.db, input.merchantId, input.subscriptionId);
   if (!sub) return fail('not_found', `no subscription ${input.subscriptionId}`, 'subscription_id');
   if (sub.state === 'canceled')
     return fail('invalid_state', 'a canceled subscription accrues nothing', 'subscription_id');
@@ -83,24 +84,21 @@ export async function reportComponentCharge(
     async (trx, { sub, outcome, now }): Promise<ComponentChargeOutcome> => {
       const status =
         outcome.kind === 'succeeded' ? 'paid' : outcome.kind === 'declined' ? 'failed' : 'pending';
-      await trx
-        .insertInto('charges')
-        .values({
-          merchant_id: sub.merchant_id,
-          charge_id: chargeId,
-          subscription_id: sub.subscription_id,
-          kind: 'component',
-          component_kind: input.componentKind,
-          description: input.description,
-          amount_minor: input.amountMinor,
-          currency: sub.currency,
-          period_start: null,
-          period_end: null,
-          status,
-          case_id: null,
-          paid_at: status === 'paid' ? now : null,
-        })
-        .execute();
+      await insertCharge(trx, {
+        merchant_id: sub.merchant_id,
+        charge_id: chargeId,
+        subscription_id: sub.subscription_id,
+        kind: 'component',
+        component_kind: input.componentKind,
+        description: input.description,
+        amount_minor: input.amountMinor,
+        currency: sub.currency,
+        period_start: null,
+        period_end: null,
+        status,
+        case_id: null,
+        paid_at: status === 'paid' ? now : null,
+      });
       if (outcome.kind !== 'declined')
         return {
           chargeId,
@@ -113,12 +111,9 @@ export async function reportComponentCharge(
         };
 
       const balance = sub.balance_minor + input.amountMinor;
-      await trx
-        .updateTable('subscriptions')
-        .set({ balance_minor: balance })
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('subscription_id', '=', sub.subscription_id)
-        .execute();
+      await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, {
+        balance_minor: balance,
+      });
       await recordEvent(trx, {
         merchantId: sub.merchant_id,
         type: 'payment_attempt.failed',
@@ -185,12 +180,7 @@ async function shouldDun(
     };
   }
   const pm = paymentMethodId
-    ? await trx
-        .selectFrom('payment_methods')
-        .select('type')
-        .where('merchant_id', '=', merchantId)
-        .where('payment_method_id', '=', paymentMethodId)
-        .executeTakeFirst()
+    ? await findPaymentMethod(trx, merchantId, paymentMethodId)
     : undefined;
   const strategy = await defaultStrategyFor(trx, merchantId, pm?.type ?? 'pay_link');
   if (!strategy) return { yes: false, why: 'no strategy for this payment-method type' };

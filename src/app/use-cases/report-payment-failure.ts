@@ -3,8 +3,17 @@
 // the failed charge, a failed attempt with the reported codes and our classification, then the
 // case opened or continued exactly as renewSubscription does, in one transaction with its events.
 // Deduplicated by the external charge id: the same charge reported again answers the first result.
+import { insertCharge } from '../../adapters/db/charges.repo.ts';
+import { findOpenCaseIdOfSubscription } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import { setAttemptCase } from '../../adapters/db/payment-attempts.repo.ts';
+import {
+  findPaymentFailureByExternalCharge,
+  insertPaymentFailure,
+} from '../../adapters/db/payment-failures.repo.ts';
 import type { PaymentFailureRow } from '../../adapters/db/schema-api.ts';
+import { updateSubscriptionColumns } from '../../adapters/db/subscriptions.repo.ts';
 import {
   type CardNetwork,
   classifyDecline,
@@ -18,7 +27,6 @@ import { insertAttempt, recordAttemptResult } from '../engine/attempts.ts';
 import { openOrContinueCase } from '../engine/cases.ts';
 import { sendHardDeclineMessage } from '../engine/hard-decline-message.ts';
 import { lockSubscription } from '../engine/lock-case.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { scopeOf } from '../engine/renew-subscription.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -100,7 +108,7 @@ export async function reportPaymentFailure(
         `currency must be the subscription's currency, ${sub.currency}`,
         'currency',
       );
-    const now = await nowForMerchant(trx, deps.clock, input.merchantId);
+    const now = await readMerchantNow(trx, input.merchantId, deps.clock);
     const failedAt = input.failedAt ?? now;
     if (failedAt.getTime() > now.getTime())
       return fail('invalid_field', 'failed_at must not be in the future', 'failed_at');
@@ -113,25 +121,22 @@ export async function reportPaymentFailure(
       );
 
     const chargeId = newId('ch');
-    await trx
-      .insertInto('charges')
-      .values({
-        merchant_id: sub.merchant_id,
-        charge_id: chargeId,
-        subscription_id: sub.subscription_id,
-        kind: 'renewal',
-        component_kind: null,
-        description:
-          input.description?.trim() || `${sub.product_name}, charge ${input.externalChargeId}`,
-        amount_minor: input.amountMinor,
-        currency: sub.currency,
-        period_start: null,
-        period_end: null,
-        status: 'failed',
-        case_id: null,
-        paid_at: null,
-      })
-      .execute();
+    await insertCharge(trx, {
+      merchant_id: sub.merchant_id,
+      charge_id: chargeId,
+      subscription_id: sub.subscription_id,
+      kind: 'renewal',
+      component_kind: null,
+      description:
+        input.description?.trim() || `${sub.product_name}, charge ${input.externalChargeId}`,
+      amount_minor: input.amountMinor,
+      currency: sub.currency,
+      period_start: null,
+      period_end: null,
+      status: 'failed',
+      case_id: null,
+      paid_at: null,
+    });
     // The attempt counts in the card-network rules like one of ours: the card was charged.
     const pending = await insertAttempt(trx, {
       merchantId: sub.merchant_id,
@@ -153,12 +158,10 @@ export async function reportPaymentFailure(
     );
     if (outcome.kind !== 'declined') throw new Error('a reported failure is always a decline');
     const balance = sub.balance_minor + input.amountMinor;
-    await trx
-      .updateTable('subscriptions')
-      .set({ balance_minor: balance, updated_at: new Date() })
-      .where('merchant_id', '=', sub.merchant_id)
-      .where('subscription_id', '=', sub.subscription_id)
-      .execute();
+    await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, {
+      balance_minor: balance,
+      updated_at: new Date(),
+    });
     await recordEvent(trx, {
       merchantId: sub.merchant_id,
       type: 'payment_attempt.failed',
@@ -182,13 +185,11 @@ export async function reportPaymentFailure(
     let openedCase = false;
     let why: string;
     if (collectsAutomatically(sub.state)) {
-      const openBefore = await trx
-        .selectFrom('dunning_cases')
-        .select('case_id')
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('subscription_id', '=', sub.subscription_id)
-        .where('status', '=', 'open')
-        .executeTakeFirst();
+      const openBefore = await findOpenCaseIdOfSubscription(
+        trx,
+        sub.merchant_id,
+        sub.subscription_id,
+      );
       const row = await openOrContinueCase(trx, {
         sub: { ...sub, balance_minor: balance },
         amountMinor: input.amountMinor,
@@ -200,12 +201,7 @@ export async function reportPaymentFailure(
       });
       caseId = row.case_id;
       openedCase = openBefore === undefined;
-      await trx
-        .updateTable('payment_attempts')
-        .set({ case_id: caseId })
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('attempt_id', '=', pending.attempt_id)
-        .execute();
+      await setAttemptCase(trx, sub.merchant_id, pending.attempt_id, caseId);
       if (classification.category === 'hard')
         await sendHardDeclineMessage(trx, sub, pending, caseId, failedAt);
       why = openedCase
@@ -228,28 +224,24 @@ export async function reportPaymentFailure(
       });
     }
 
-    const failure = await trx
-      .insertInto('payment_failures')
-      .values({
-        merchant_id: sub.merchant_id,
-        payment_failure_id: newId('pf'),
-        external_charge_id: input.externalChargeId,
-        subscription_id: sub.subscription_id,
-        charge_id: chargeId,
-        attempt_id: pending.attempt_id,
-        case_id: caseId,
-        opened_case: openedCase,
-        amount_minor: input.amountMinor,
-        currency: sub.currency,
-        decline: JSON.stringify(raw),
-        raw_code: outcome.rawCode,
-        category: classification.category,
-        classification: classification.why,
-        description: input.description?.trim() || null,
-        failed_at: failedAt,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const failure = await insertPaymentFailure(trx, {
+      merchant_id: sub.merchant_id,
+      payment_failure_id: newId('pf'),
+      external_charge_id: input.externalChargeId,
+      subscription_id: sub.subscription_id,
+      charge_id: chargeId,
+      attempt_id: pending.attempt_id,
+      case_id: caseId,
+      opened_case: openedCase,
+      amount_minor: input.amountMinor,
+      currency: sub.currency,
+      decline: JSON.stringify(raw),
+      raw_code: outcome.rawCode,
+      category: classification.category,
+      classification: classification.why,
+      description: input.description?.trim() || null,
+      failed_at: failedAt,
+    });
     return ok({ failure, replayed: false, why });
   });
 }
@@ -259,12 +251,11 @@ async function findReported(
   trx: Deps['db'],
   input: ReportPaymentFailureInput,
 ): Promise<Result<ReportPaymentFailureOutcome> | null> {
-  const row = await trx
-    .selectFrom('payment_failures')
-    .selectAll()
-    .where('merchant_id', '=', input.merchantId)
-    .where('external_charge_id', '=', input.externalChargeId)
-    .executeTakeFirst();
+  const row = await findPaymentFailureByExternalCharge(
+    trx,
+    input.merchantId,
+    input.externalChargeId,
+  );
   if (!row) return null;
   if (
     row.subscription_id !== input.subscriptionId ||

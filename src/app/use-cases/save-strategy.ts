@@ -1,3 +1,10 @@
+import {
+  insertStrategy,
+  insertStrategyVersion,
+  lockStrategy,
+  makeDefaultStrategy,
+  setStrategyVersion,
+} from '../../adapters/db/strategies.repo.ts';
 import { buildPreset, PRESET_KEYS, type PresetKey } from '../../domain/strategy/presets.ts';
 import {
   type PaymentMethodType,
@@ -42,13 +49,7 @@ export async function saveStrategy(
     let strategyId = input.strategyId;
     let version = 1;
     if (strategyId) {
-      const existing = await trx
-        .selectFrom('strategies')
-        .select(['current_version', 'payment_method_type'])
-        .where('merchant_id', '=', input.merchantId)
-        .where('strategy_id', '=', strategyId)
-        .forUpdate()
-        .executeTakeFirst();
+      const existing = await lockStrategy(trx, input.merchantId, strategyId);
       if (!existing) return fail('not_found', `no strategy ${strategyId}`, 'strategy_id');
       if (existing.payment_method_type !== def.paymentMethodType) {
         return fail(
@@ -58,50 +59,30 @@ export async function saveStrategy(
         );
       }
       version = existing.current_version + 1;
-      await trx
-        .updateTable('strategies')
-        .set({ current_version: version, name: input.name.trim() })
-        .where('merchant_id', '=', input.merchantId)
-        .where('strategy_id', '=', strategyId)
-        .execute();
+      await setStrategyVersion(trx, input.merchantId, strategyId, {
+        current_version: version,
+        name: input.name.trim(),
+      });
     } else {
       strategyId = newId('str');
-      await trx
-        .insertInto('strategies')
-        .values({
-          merchant_id: input.merchantId,
-          strategy_id: strategyId,
-          name: input.name.trim(),
-          payment_method_type: def.paymentMethodType,
-          preset: input.preset ?? null,
-          is_default: false,
-          current_version: 1,
-        })
-        .execute();
-    }
-    await trx
-      .insertInto('strategy_versions')
-      .values({
+      await insertStrategy(trx, {
         merchant_id: input.merchantId,
         strategy_id: strategyId,
-        version,
-        definition: JSON.stringify(def),
-      })
-      .execute();
+        name: input.name.trim(),
+        payment_method_type: def.paymentMethodType,
+        preset: input.preset ?? null,
+        is_default: false,
+        current_version: 1,
+      });
+    }
+    await insertStrategyVersion(trx, {
+      merchant_id: input.merchantId,
+      strategy_id: strategyId,
+      version,
+      definition: JSON.stringify(def),
+    });
     if (input.makeDefault) {
-      await trx
-        .updateTable('strategies')
-        .set({ is_default: false })
-        .where('merchant_id', '=', input.merchantId)
-        .where('payment_method_type', '=', def.paymentMethodType)
-        .where('is_default', '=', true)
-        .execute();
-      await trx
-        .updateTable('strategies')
-        .set({ is_default: true })
-        .where('merchant_id', '=', input.merchantId)
-        .where('strategy_id', '=', strategyId)
-        .execute();
+      await makeDefaultStrategy(trx, input.merchantId, strategyId, def.paymentMethodType);
     }
     return ok({ strategyId, version });
   });

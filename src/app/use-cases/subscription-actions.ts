@@ -1,16 +1,22 @@
 // Operator and merchant actions on a subscription: cancel, reactivate, pay by other means,
 // write off the balance, retry the renewal. Each is one transaction with its events.
 
+import { writeOffOutstandingCharges } from '../../adapters/db/charges.repo.ts';
 import type { Db } from '../../adapters/db/connect.ts';
+import { lockOpenCaseOfSubscription } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import type { SubscriptionRow } from '../../adapters/db/schema.ts';
+import {
+  findSubscription,
+  updateSubscriptionColumns,
+} from '../../adapters/db/subscriptions.repo.ts';
 import { isAmountMinor } from '../../domain/money.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
 import { markOutstandingChargesPaid, recoverCase, stopCase } from '../engine/cases.ts';
 import { chargeNow } from '../engine/charge-now.ts';
 import { lockSubscription } from '../engine/lock-case.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { applySubscriptionEvent } from '../engine/subscription-state.ts';
 import { fail, ok, type Result } from '../result.ts';
 
@@ -21,14 +27,7 @@ async function lockSub(trx: Db, t: Target): Promise<SubscriptionRow | undefined>
 }
 
 async function openCaseOf(trx: Db, sub: SubscriptionRow) {
-  return trx
-    .selectFrom('dunning_cases')
-    .selectAll()
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .where('status', '=', 'open')
-    .forUpdate()
-    .executeTakeFirst();
+  return lockOpenCaseOfSubscription(trx, sub.merchant_id, sub.subscription_id);
 }
 
 /** Cancels at once; an open case stops and nothing more is charged or sent. */
@@ -41,7 +40,7 @@ export async function cancelSubscription(
     if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
     if (sub.state === 'canceled')
       return fail('invalid_state', 'the subscription is already canceled', 'subscription_id');
-    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
+    const now = await readMerchantNow(trx, t.merchantId, deps.clock);
     const open = await openCaseOf(trx, sub);
     if (open) await stopCase(trx, open, 'subscription canceled', now);
     await applySubscriptionEvent(trx, sub, { kind: 'canceled' }, now, {
@@ -67,7 +66,7 @@ export async function reactivateSubscription(
         `only a canceled subscription can be reactivated (this one is ${sub.state})`,
         'subscription_id',
       );
-    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
+    const now = await readMerchantNow(trx, t.merchantId, deps.clock);
     // Anchor one interval back so period 0 ends now: the worker renews (and charges) it right away.
     const cycle = {
       anchorAt: now,
@@ -75,20 +74,15 @@ export async function reactivateSubscription(
       intervalCount: sub.interval_count,
     };
     const anchor = periodBounds(cycle, -1).start;
-    await trx
-      .updateTable('subscriptions')
-      .set({
-        anchor_at: anchor,
-        period_index: 0,
-        current_period_start: anchor,
-        current_period_end: now,
-        // A subscription billed elsewhere is renewed by the merchant's billing, never here.
-        next_renewal_at: sub.billing === 'external' ? null : now,
-        updated_at: new Date(),
-      })
-      .where('merchant_id', '=', sub.merchant_id)
-      .where('subscription_id', '=', sub.subscription_id)
-      .execute();
+    await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, {
+      anchor_at: anchor,
+      period_index: 0,
+      current_period_start: anchor,
+      current_period_end: now,
+      // A subscription billed elsewhere is renewed by the merchant's billing, never here.
+      next_renewal_at: sub.billing === 'external' ? null : now,
+      updated_at: new Date(),
+    });
     await applySubscriptionEvent(
       trx,
       { ...sub, next_renewal_at: sub.billing === 'external' ? null : now },
@@ -123,7 +117,7 @@ export async function applyPayment(
         `amount exceeds the balance of ${sub.balance_minor}`,
         'amount_minor',
       );
-    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
+    const now = await readMerchantNow(trx, t.merchantId, deps.clock);
     const balance = sub.balance_minor - t.amountMinor;
     await recordEvent(trx, {
       merchantId: sub.merchant_id,
@@ -138,12 +132,9 @@ export async function applyPayment(
       },
     });
     if (balance > 0) {
-      await trx
-        .updateTable('subscriptions')
-        .set({ balance_minor: balance })
-        .where('merchant_id', '=', sub.merchant_id)
-        .where('subscription_id', '=', sub.subscription_id)
-        .execute();
+      await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, {
+        balance_minor: balance,
+      });
       return ok({ balanceMinor: balance, state: sub.state });
     }
     const open = await openCaseOf(trx, sub);
@@ -178,20 +169,11 @@ export async function writeOffBalance(
         'a dunning case is open: cancel dunning or mark it paid first',
         'subscription_id',
       );
-    const now = await nowForMerchant(trx, deps.clock, t.merchantId);
-    await trx
-      .updateTable('charges')
-      .set({ status: 'written_off' })
-      .where('merchant_id', '=', sub.merchant_id)
-      .where('subscription_id', '=', sub.subscription_id)
-      .where('status', 'in', ['failed', 'pending'])
-      .execute();
-    await trx
-      .updateTable('subscriptions')
-      .set({ balance_minor: 0 })
-      .where('merchant_id', '=', sub.merchant_id)
-      .where('subscription_id', '=', sub.subscription_id)
-      .execute();
+    const now = await readMerchantNow(trx, t.merchantId, deps.clock);
+    await writeOffOutstandingCharges(trx, sub.merchant_id, sub.subscription_id);
+    await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, {
+      balance_minor: 0,
+    });
     await recordEvent(trx, {
       merchantId: sub.merchant_id,
       type: 'balance.written_off',
@@ -213,12 +195,7 @@ export async function retryRenewal(
 ): Promise<
   Result<{ outcome: 'succeeded' | 'declined' | 'unknown'; state: SubscriptionRow['state'] }>
 > {
-  const sub = await deps.db
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', t.merchantId)
-    .where('subscription_id', '=', t.subscriptionId)
-    .executeTakeFirst();
+  const sub = await findSubscription(deps.db, t.merchantId, t.subscriptionId);
   if (!sub) return fail('not_found', `no subscription ${t.subscriptionId}`, 'subscription_id');
   if (sub.state === 'canceled')
     return fail('invalid_state', 'reactivate a canceled subscription instead', 'subscription_id');
@@ -275,10 +252,5 @@ export async function retryRenewal(
 /** Everything owed is paid, with no case open: charges paid, balance zero. */
 async function clearBalance(trx: Db, sub: SubscriptionRow, at: Date): Promise<void> {
   await markOutstandingChargesPaid(trx, sub, at);
-  await trx
-    .updateTable('subscriptions')
-    .set({ balance_minor: 0 })
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .execute();
+  await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, { balance_minor: 0 });
 }

@@ -1,9 +1,10 @@
 // Changes a customer's name, email, locale or time zone. A new time zone applies to steps planned
 // from now on; running cases keep the zone they opened with.
 import { IANAZone } from 'luxon';
+import { lockCustomer, updateCustomerColumns } from '../../adapters/db/customers.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import type { Deps } from '../deps.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { fail, ok, type Result } from '../result.ts';
 
 export type UpdateCustomerInput = {
@@ -42,28 +43,17 @@ export async function updateCustomer(
     ...(input.timeZone !== undefined ? { time_zone: input.timeZone } : {}),
   };
   return deps.db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('customers')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('customer_id', '=', input.customerId)
-      .forUpdate()
-      .executeTakeFirst();
+    const existing = await lockCustomer(trx, input.merchantId, input.customerId);
     if (!existing) return fail('not_found', `no customer ${input.customerId}`, 'customer_id');
     const changed = Object.entries(set)
       .filter(([k, v]) => existing[k as keyof typeof existing] !== v)
       .map(([k]) => k);
     if (changed.length === 0) return ok({ customerId: input.customerId, changed });
-    await trx
-      .updateTable('customers')
-      .set(set)
-      .where('merchant_id', '=', input.merchantId)
-      .where('customer_id', '=', input.customerId)
-      .execute();
+    await updateCustomerColumns(trx, input.merchantId, input.customerId, set);
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'customer.updated',
-      occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+      occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
       data: { customer_id: input.customerId, changed },
     });
     return ok({ customerId: input.customerId, changed });

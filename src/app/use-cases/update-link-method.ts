@@ -1,10 +1,19 @@
 // The method the customer pays with on the hosted page: a test card typed in, a token from a
 // gateway's hosted fields (stored as token, brand, last 4, expiry), or the card on file once the
 // customer authenticated it. Switching to a new method is recorded as the customer's update.
+
 import type Stripe from 'stripe';
 import type { Db } from '../../adapters/db/connect.ts';
+import { updateCaseColumns } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { getMerchantMode } from '../../adapters/db/merchants.repo.ts';
+import {
+  findPaymentMethod,
+  insertPaymentMethodReturning,
+  touchPaymentMethodChanged,
+} from '../../adapters/db/payment-methods.repo.ts';
 import type { CaseRow, PaymentMethodRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { updateSubscriptionColumns } from '../../adapters/db/subscriptions.repo.ts';
 import { isStripeToken } from '../../adapters/gateways/stripe/token.ts';
 import { parseTestToken } from '../../adapters/gateways/test-gateway/cards.ts';
 import { newId } from '../ids.ts';
@@ -26,12 +35,7 @@ export type NewMethod =
 const TOKEN_PATTERN = /^[A-Za-z0-9_:-]{3,255}$/;
 
 async function inTestMode(trx: Db, merchantId: string): Promise<boolean> {
-  const m = await trx
-    .selectFrom('merchants')
-    .select('mode')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  return m.mode === 'test';
+  return (await getMerchantMode(trx, merchantId)) === 'test';
 }
 
 /** The method to charge: a new one (stored as token, brand, last 4, expiry), or the one on file. */
@@ -45,12 +49,7 @@ export async function chooseMethod(
   switch (method.kind) {
     case 'authenticated': {
       const pm = sub.payment_method_id
-        ? await trx
-            .selectFrom('payment_methods')
-            .selectAll()
-            .where('merchant_id', '=', row.merchant_id)
-            .where('payment_method_id', '=', sub.payment_method_id)
-            .executeTakeFirst()
+        ? await findPaymentMethod(trx, row.merchant_id, sub.payment_method_id)
         : undefined;
       // The challenge confirmed one card: it must still be the one on file and still need it.
       if (
@@ -108,13 +107,7 @@ export async function chooseMethod(
         method: method.method,
       });
       // The customer just gave these details: rules that wait for a changed method are satisfied.
-      const pm = await trx
-        .updateTable('payment_methods')
-        .set({ changed_at: at })
-        .where('merchant_id', '=', row.merchant_id)
-        .where('payment_method_id', '=', paymentMethodId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const pm = await touchPaymentMethodChanged(trx, row.merchant_id, paymentMethodId, at);
       return ok({ method: pm, authenticated: false });
     }
     default: {
@@ -143,20 +136,16 @@ async function insertMethod(
       field,
     );
   }
-  const pm = await trx
-    .insertInto('payment_methods')
-    .values({
-      merchant_id: row.merchant_id,
-      payment_method_id: newId('pm'),
-      customer_id: sub.customer_id,
-      type: 'card',
-      ...details.value,
-      ...(gateway ? { gateway } : {}),
-      // The customer just gave these details: rules that wait for a changed method are satisfied.
-      changed_at: at,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const pm = await insertPaymentMethodReturning(trx, {
+    merchant_id: row.merchant_id,
+    payment_method_id: newId('pm'),
+    customer_id: sub.customer_id,
+    type: 'card',
+    ...details.value,
+    ...(gateway ? { gateway } : {}),
+    // The customer just gave these details: rules that wait for a changed method are satisfied.
+    changed_at: at,
+  });
   return ok({ method: pm, authenticated: false });
 }
 
@@ -191,18 +180,14 @@ export async function switchMethod(
   link: UpdateLinkRow,
   at: Date,
 ): Promise<void> {
-  await trx
-    .updateTable('subscriptions')
-    .set({ payment_method_id: pm.payment_method_id, updated_at: new Date() })
-    .where('merchant_id', '=', sub.merchant_id)
-    .where('subscription_id', '=', sub.subscription_id)
-    .execute();
-  await trx
-    .updateTable('dunning_cases')
-    .set({ payment_method_id: pm.payment_method_id, payment_method_type: pm.type })
-    .where('merchant_id', '=', row.merchant_id)
-    .where('case_id', '=', row.case_id)
-    .execute();
+  await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, {
+    payment_method_id: pm.payment_method_id,
+    updated_at: new Date(),
+  });
+  await updateCaseColumns(trx, row.merchant_id, row.case_id, {
+    payment_method_id: pm.payment_method_id,
+    payment_method_type: pm.type,
+  });
   await recordEvent(trx, {
     merchantId: row.merchant_id,
     type: 'payment_method.updated',

@@ -1,10 +1,12 @@
 // What the hosted update page shows behind a signed update link: only what the customer needs
 // to pay, nothing internal. Opening the page counts a visit for the message's metrics.
 import type { Db } from '../../adapters/db/connect.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import { getPaymentMethod } from '../../adapters/db/payment-methods.repo.ts';
 import type { PaymentMethodRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { findLinkView } from '../../adapters/db/update-links.repo.ts';
 import { parseStripeToken } from '../../adapters/gateways/stripe/token.ts';
 import type { Deps } from '../deps.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import {
   type LinkRejection,
   recordUpdateLinkVisit,
@@ -62,7 +64,7 @@ type Now = (merchantId: string) => Promise<Date>;
 
 /** The merchant's business time (its test clock in test mode), as link verification asks it. */
 export function merchantNowOf(deps: Pick<Deps, 'db' | 'clock'>): Now {
-  return (merchantId) => nowForMerchant(deps.db, deps.clock, merchantId);
+  return (merchantId) => readMerchantNow(deps.db, merchantId, deps.clock);
 }
 
 /** Opens the page behind a token; `countVisit` counts a click for the message's metrics. */
@@ -74,7 +76,7 @@ export async function openUpdateLink(
   const verified = await verifyUpdateLinkToken(deps.db, token, merchantNowOf(deps));
   if (!verified.ok) return { kind: 'rejected', reason: verified.reason };
   const { link } = verified;
-  const now = await nowForMerchant(deps.db, deps.clock, link.merchant_id);
+  const now = await readMerchantNow(deps.db, link.merchant_id, deps.clock);
   const view = await loadView(deps.db, link, now);
   if (!view) return { kind: 'rejected', reason: 'closed' };
   if (options.countVisit) await recordUpdateLinkVisit(deps.db, link, now);
@@ -96,13 +98,7 @@ export async function maskedMethodOf(
   merchantId: string,
   paymentMethodId: string | null,
 ): Promise<MaskedMethod> {
-  const pm = await db
-    .selectFrom('payment_methods')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('payment_method_id', '=', paymentMethodId ?? '')
-    .executeTakeFirstOrThrow();
-  return masked(pm);
+  return masked(await getPaymentMethod(db, merchantId, paymentMethodId ?? ''));
 }
 
 /** The page's data; null when the case is no longer open (unless `open: false` for the receipt). */
@@ -112,49 +108,7 @@ export async function loadView(
   now: Date,
   options: { open: boolean } = { open: true },
 ): Promise<HostedView | null> {
-  const row = await db
-    .selectFrom('dunning_cases as c')
-    .innerJoin('subscriptions as s', (j) =>
-      j
-        .onRef('s.merchant_id', '=', 'c.merchant_id')
-        .onRef('s.subscription_id', '=', 'c.subscription_id'),
-    )
-    .innerJoin('merchants as m', 'm.merchant_id', 'c.merchant_id')
-    .innerJoin('customers as cu', (j) =>
-      j.onRef('cu.merchant_id', '=', 's.merchant_id').onRef('cu.customer_id', '=', 's.customer_id'),
-    )
-    .leftJoin('payment_methods as pm', (j) =>
-      j
-        .onRef('pm.merchant_id', '=', 's.merchant_id')
-        .onRef('pm.payment_method_id', '=', 's.payment_method_id'),
-    )
-    .select([
-      'c.status',
-      'c.amount_due_minor',
-      'c.currency',
-      'c.last_category',
-      'c.subscription_id',
-      'm.name as merchant_name',
-      'm.support_contact',
-      'm.mode',
-      's.product_name',
-      's.state as subscription_state',
-      's.price_minor',
-      's.next_renewal_at',
-      's.payment_method_id',
-      'cu.locale',
-      'cu.time_zone',
-      'pm.type as pm_type',
-      'pm.gateway as pm_gateway',
-      'pm.gateway_token',
-      'pm.brand',
-      'pm.last4',
-      'pm.exp_month',
-      'pm.exp_year',
-    ])
-    .where('c.merchant_id', '=', link.merchant_id)
-    .where('c.case_id', '=', link.case_id)
-    .executeTakeFirst();
+  const row = await findLinkView(db, link.merchant_id, link.case_id);
   if (!row || (options.open && row.status !== 'open')) return null;
   const needsAuthentication = row.last_category === 'authentication_required';
   return {

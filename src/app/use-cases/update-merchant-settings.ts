@@ -3,9 +3,9 @@
 // Contact rules live in `merchants.settings` as `quiet_hours` { start, end } ("HH:MM", customer's
 // local time) and `message_cap` { max, per_days }, where the message dispatcher reads them.
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { lockMerchant, readMerchantNow, updateMerchant } from '../../adapters/db/merchants.repo.ts';
 import type { Deps } from '../deps.ts';
 import { hardDeclineDunningOf } from '../engine/hard-decline-message.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { fail, ok, type Result } from '../result.ts';
 
 export type MerchantSettingsInput = {
@@ -35,12 +35,7 @@ export async function updateMerchantSettings(
   const invalid = validate(input);
   if (invalid) return invalid;
   return deps.db.transaction().execute(async (trx) => {
-    const merchant = await trx
-      .selectFrom('merchants')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .forUpdate()
-      .executeTakeFirst();
+    const merchant = await lockMerchant(trx, input.merchantId);
     if (!merchant) return fail('not_found', `no merchant ${input.merchantId}`, 'merchant_id');
     const settings = { ...((merchant.settings as Record<string, unknown> | null) ?? {}) };
     const changed: string[] = [];
@@ -83,15 +78,11 @@ export async function updateMerchantSettings(
     };
     changed.unshift(...Object.keys(columns));
     if (changed.length === 0) return ok({ changed });
-    await trx
-      .updateTable('merchants')
-      .set({ ...columns, settings: JSON.stringify(settings) })
-      .where('merchant_id', '=', input.merchantId)
-      .execute();
+    await updateMerchant(trx, input.merchantId, columns, settings);
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'merchant.updated',
-      occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+      occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
       data: { changed },
     });
     return ok({ changed });

@@ -2,12 +2,23 @@
 // a new card. Either way the open cases that use it are retried at once (still subject to the
 // network rules), since the rules that waited for a new method no longer hold.
 import type { Db } from '../../adapters/db/connect.ts';
+import {
+  lockOpenCaseOfSubscription,
+  lockOpenCasesOfPaymentMethod,
+  updateCaseColumns,
+} from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import {
+  findPaymentMethod,
+  lockPaymentMethod,
+  updatePaymentMethodColumns,
+} from '../../adapters/db/payment-methods.repo.ts';
 import type { CaseRow } from '../../adapters/db/schema.ts';
+import { updateSubscriptionColumns } from '../../adapters/db/subscriptions.repo.ts';
 import type { Deps } from '../deps.ts';
 import { caseData, saveCase, strategyOf } from '../engine/cases.ts';
 import { lockSubscription } from '../engine/lock-case.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { methodDetails, type TestCardInput } from './add-payment-method.ts';
 
@@ -39,16 +50,10 @@ export async function updatePaymentMethod(
   e: CardUpdaterEvent,
 ): Promise<Result<{ casesRetried: number }>> {
   return deps.db.transaction().execute(async (trx) => {
-    const pm = await trx
-      .selectFrom('payment_methods')
-      .selectAll()
-      .where('merchant_id', '=', e.merchantId)
-      .where('payment_method_id', '=', e.paymentMethodId)
-      .forUpdate()
-      .executeTakeFirst();
+    const pm = await lockPaymentMethod(trx, e.merchantId, e.paymentMethodId);
     if (!pm)
       return fail('not_found', `no payment method ${e.paymentMethodId}`, 'payment_method_id');
-    const now = await nowForMerchant(trx, deps.clock, e.merchantId);
+    const now = await readMerchantNow(trx, e.merchantId, deps.clock);
     let details = {};
     if (e.testCard || e.gatewayToken) {
       const d = methodDetails(pm.type, e, pm.customer_id);
@@ -65,32 +70,20 @@ export async function updatePaymentMethod(
       (!Number.isInteger(e.expYear) || e.expYear < 2000 || e.expYear > 2100)
     )
       return fail('invalid_field', 'exp_year must be a four-digit year', 'exp_year');
-    await trx
-      .updateTable('payment_methods')
-      .set({
-        ...details,
-        ...(e.display ?? {}),
-        ...(e.expMonth !== undefined ? { exp_month: e.expMonth } : {}),
-        ...(e.expYear !== undefined ? { exp_year: e.expYear } : {}),
-        changed_at: now,
-      })
-      .where('merchant_id', '=', e.merchantId)
-      .where('payment_method_id', '=', e.paymentMethodId)
-      .execute();
+    await updatePaymentMethodColumns(trx, e.merchantId, e.paymentMethodId, {
+      ...details,
+      ...(e.display ?? {}),
+      ...(e.expMonth !== undefined ? { exp_month: e.expMonth } : {}),
+      ...(e.expYear !== undefined ? { exp_year: e.expYear } : {}),
+      changed_at: now,
+    });
     await recordEvent(trx, {
       merchantId: e.merchantId,
       type: 'payment_method.updated',
       occurredAt: now,
       data: { payment_method_id: e.paymentMethodId, source: e.source },
     });
-    const cases = await trx
-      .selectFrom('dunning_cases')
-      .selectAll()
-      .where('merchant_id', '=', e.merchantId)
-      .where('payment_method_id', '=', e.paymentMethodId)
-      .where('status', '=', 'open')
-      .forUpdate()
-      .execute();
+    const cases = await lockOpenCasesOfPaymentMethod(trx, e.merchantId, e.paymentMethodId);
     for (const c of cases)
       await retryNow(
         trx,
@@ -111,25 +104,18 @@ export async function replaceSubscriptionPaymentMethod(
     const sub = await lockSubscription(trx, input.merchantId, input.subscriptionId);
     if (!sub)
       return fail('not_found', `no subscription ${input.subscriptionId}`, 'subscription_id');
-    const pm = await trx
-      .selectFrom('payment_methods')
-      .select(['customer_id', 'type'])
-      .where('merchant_id', '=', input.merchantId)
-      .where('payment_method_id', '=', input.paymentMethodId)
-      .executeTakeFirst();
+    const pm = await findPaymentMethod(trx, input.merchantId, input.paymentMethodId);
     if (!pm || pm.customer_id !== sub.customer_id)
       return fail(
         'not_found',
         `no payment method ${input.paymentMethodId} for this customer`,
         'payment_method_id',
       );
-    const now = await nowForMerchant(trx, deps.clock, input.merchantId);
-    await trx
-      .updateTable('subscriptions')
-      .set({ payment_method_id: input.paymentMethodId, updated_at: new Date() })
-      .where('merchant_id', '=', input.merchantId)
-      .where('subscription_id', '=', input.subscriptionId)
-      .execute();
+    const now = await readMerchantNow(trx, input.merchantId, deps.clock);
+    await updateSubscriptionColumns(trx, input.merchantId, input.subscriptionId, {
+      payment_method_id: input.paymentMethodId,
+      updated_at: new Date(),
+    });
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'payment_method.updated',
@@ -141,21 +127,12 @@ export async function replaceSubscriptionPaymentMethod(
         source: 'customer',
       },
     });
-    const open = await trx
-      .selectFrom('dunning_cases')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('subscription_id', '=', input.subscriptionId)
-      .where('status', '=', 'open')
-      .forUpdate()
-      .executeTakeFirst();
+    const open = await lockOpenCaseOfSubscription(trx, input.merchantId, input.subscriptionId);
     if (!open) return ok({ caseRetried: false });
-    await trx
-      .updateTable('dunning_cases')
-      .set({ payment_method_id: input.paymentMethodId, payment_method_type: pm.type })
-      .where('merchant_id', '=', input.merchantId)
-      .where('case_id', '=', open.case_id)
-      .execute();
+    await updateCaseColumns(trx, input.merchantId, open.case_id, {
+      payment_method_id: input.paymentMethodId,
+      payment_method_type: pm.type,
+    });
     await retryNow(
       trx,
       { ...open, payment_method_id: input.paymentMethodId, payment_method_type: pm.type },

@@ -5,6 +5,17 @@ import type {
   WebhookDeliveryAttemptRow,
   WebhookDeliveryRow,
 } from '../../adapters/db/schema-webhooks.ts';
+import {
+  findDeliverySeq,
+  findWebhookDelivery,
+  findWebhookEndpoint,
+  getWebhookEndpointRow,
+  insertWebhookDelivery,
+  leaseDeliveryForReplay,
+  listAttemptsOfDeliveries,
+  listDeliveryPage,
+  lockWebhookDelivery,
+} from '../../adapters/db/webhooks.repo.ts';
 import { publicEventSpec } from '../../domain/webhooks/public-events.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -24,18 +35,7 @@ export const PING_EVENT_TYPE = 'webhook_endpoint.pinged';
 
 async function withAttempts(db: Db, rows: WebhookDeliveryRow[]): Promise<DeliveryWithAttempts[]> {
   if (rows.length === 0) return [];
-  const attempts = await db
-    .selectFrom('webhook_delivery_attempts')
-    .selectAll()
-    .where((eb) =>
-      eb(
-        eb.refTuple('merchant_id', 'delivery_id'),
-        'in',
-        rows.map((r) => eb.tuple(r.merchant_id, r.delivery_id)),
-      ),
-    )
-    .orderBy('attempt_number')
-    .execute();
+  const attempts = await listAttemptsOfDeliveries(db, rows);
   return rows.map((r) => ({
     ...r,
     attempts: attempts.filter((a) => a.delivery_id === r.delivery_id),
@@ -53,40 +53,25 @@ export async function listWebhookDeliveries(
     startingAfter?: string;
   },
 ): Promise<Result<DeliveryWithAttempts[]>> {
-  const endpoint = await db
-    .selectFrom('webhook_endpoints')
-    .select('endpoint_id')
-    .where('merchant_id', '=', input.merchantId)
-    .where('endpoint_id', '=', input.endpointId)
-    .executeTakeFirst();
+  const endpoint = await findWebhookEndpoint(db, input.merchantId, input.endpointId);
   if (!endpoint) return fail('not_found', `no webhook endpoint ${input.endpointId}`, 'id');
   let cursorSeq: number | undefined;
   if (input.startingAfter !== undefined) {
-    const cursor = await db
-      .selectFrom('webhook_deliveries')
-      .select('seq')
-      .where('merchant_id', '=', input.merchantId)
-      .where('endpoint_id', '=', input.endpointId)
-      .where('delivery_id', '=', input.startingAfter)
-      .executeTakeFirst();
-    if (!cursor)
+    cursorSeq = await findDeliverySeq(db, input.merchantId, input.endpointId, input.startingAfter);
+    if (cursorSeq === undefined)
       return fail(
         'invalid_field',
         'starting_after is not a delivery of this endpoint',
         'starting_after',
       );
-    cursorSeq = cursor.seq;
   }
-  const rows = await db
-    .selectFrom('webhook_deliveries')
-    .selectAll()
-    .where('merchant_id', '=', input.merchantId)
-    .where('endpoint_id', '=', input.endpointId)
-    .$if(input.status !== undefined, (qb) => qb.where('status', '=', input.status!))
-    .$if(cursorSeq !== undefined, (qb) => qb.where('seq', '<', cursorSeq!))
-    .orderBy('seq', 'desc')
-    .limit(input.limit + 1)
-    .execute();
+  const rows = await listDeliveryPage(db, {
+    merchantId: input.merchantId,
+    endpointId: input.endpointId,
+    ...(input.status !== undefined ? { status: input.status } : {}),
+    ...(cursorSeq !== undefined ? { beforeSeq: cursorSeq } : {}),
+    limit: input.limit + 1,
+  });
   return ok(await withAttempts(db, rows));
 }
 
@@ -95,12 +80,7 @@ export async function getWebhookDelivery(
   merchantId: string,
   deliveryId: string,
 ): Promise<Result<DeliveryWithAttempts>> {
-  const row = await db
-    .selectFrom('webhook_deliveries')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('delivery_id', '=', deliveryId)
-    .executeTakeFirst();
+  const row = await findWebhookDelivery(db, merchantId, deliveryId);
   if (!row) return fail('not_found', `no webhook delivery ${deliveryId}`, 'id');
   const [delivery] = await withAttempts(db, [row]);
   return ok(delivery!);
@@ -116,20 +96,9 @@ export async function replayWebhookDelivery(
   options: SendOptions = {},
 ): Promise<Result<{ delivery: DeliveryWithAttempts; attempt: AttemptReport }>> {
   const reserved = await deps.db.transaction().execute(async (trx): Promise<Result<Reserved>> => {
-    const delivery = await trx
-      .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('delivery_id', '=', input.deliveryId)
-      .forUpdate()
-      .executeTakeFirst();
+    const delivery = await lockWebhookDelivery(trx, input.merchantId, input.deliveryId);
     if (!delivery) return fail('not_found', `no webhook delivery ${input.deliveryId}`, 'id');
-    const endpoint = await trx
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('endpoint_id', '=', delivery.endpoint_id)
-      .executeTakeFirstOrThrow();
+    const endpoint = await getWebhookEndpointRow(trx, input.merchantId, delivery.endpoint_id);
     if (endpoint.status !== 'enabled')
       return fail(
         'invalid_state',
@@ -137,19 +106,10 @@ export async function replayWebhookDelivery(
         'id',
       );
     const now = deps.clock.now();
-    const leased = await trx
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({
-        attempt_count: eb('attempt_count', '+', 1),
-        status: 'pending',
-        next_attempt_at: new Date(now.getTime() + MANUAL_LEASE_MS),
-        lease_owner: 'replay',
-        completed_at: null,
-      }))
-      .where('merchant_id', '=', input.merchantId)
-      .where('delivery_id', '=', input.deliveryId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const leased = await leaseDeliveryForReplay(trx, input.merchantId, input.deliveryId, {
+      owner: 'replay',
+      until: new Date(now.getTime() + MANUAL_LEASE_MS),
+    });
     return ok({
       delivery: leased,
       endpoint,
@@ -174,12 +134,7 @@ export async function sendTestWebhook(
   input: { merchantId: string; endpointId: string },
   options: SendOptions = {},
 ): Promise<Result<{ delivery: DeliveryWithAttempts; attempt: AttemptReport }>> {
-  const endpoint = await deps.db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', input.merchantId)
-    .where('endpoint_id', '=', input.endpointId)
-    .executeTakeFirst();
+  const endpoint = await findWebhookEndpoint(deps.db, input.merchantId, input.endpointId);
   if (!endpoint) return fail('not_found', `no webhook endpoint ${input.endpointId}`, 'id');
   const now = deps.clock.now();
   const spec = publicEventSpec(PING_EVENT_TYPE)!;
@@ -191,24 +146,20 @@ export async function sendTestWebhook(
       message: 'Hello from Dunner: this endpoint receives signed webhooks.',
     },
   });
-  const delivery = await deps.db
-    .insertInto('webhook_deliveries')
-    .values({
-      merchant_id: input.merchantId,
-      delivery_id: newId('whd'),
-      endpoint_id: endpoint.endpoint_id,
-      event_id: null,
-      message_id: newId('msg'),
-      event_type: spec.type,
-      body,
-      status: 'pending',
-      attempt_count: 1,
-      next_attempt_at: new Date(now.getTime() + MANUAL_LEASE_MS),
-      lease_owner: 'test',
-      created_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const delivery = await insertWebhookDelivery(deps.db, {
+    merchant_id: input.merchantId,
+    delivery_id: newId('whd'),
+    endpoint_id: endpoint.endpoint_id,
+    event_id: null,
+    message_id: newId('msg'),
+    event_type: spec.type,
+    body,
+    status: 'pending',
+    attempt_count: 1,
+    next_attempt_at: new Date(now.getTime() + MANUAL_LEASE_MS),
+    lease_owner: 'test',
+    created_at: now,
+  });
   const attempt = await sendReserved(
     deps,
     { delivery, endpoint, attemptNumber: 1, trigger: 'test', statusBefore: 'pending' },

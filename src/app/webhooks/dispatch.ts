@@ -1,7 +1,11 @@
 // The webhook dispatcher, run by every worker loop: fans due events out into deliveries, then
 // sends the deliveries that are due. Any number of workers can run it against one database:
 // rows are claimed FOR UPDATE SKIP LOCKED and deliveries leased (see send-delivery.ts).
-import { sql } from 'kysely';
+import {
+  leaseDeliveries,
+  listEndpointsByKeys,
+  lockDueDeliveries,
+} from '../../adapters/db/webhooks.repo.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../adapters/webhooks/http-sender.ts';
 import { fanOutDueEvents } from './fan-out.ts';
 import {
@@ -63,51 +67,14 @@ export async function reserveDueDeliveries(
   const now = deps.clock.now();
   const leaseEnd = new Date(now.getTime() + o.leaseMs);
   return deps.db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_endpoints as e', (join) =>
-        join
-          .onRef('e.merchant_id', '=', 'd.merchant_id')
-          .onRef('e.endpoint_id', '=', 'd.endpoint_id'),
-      )
-      .select(['d.merchant_id', 'd.delivery_id'])
-      .where('d.status', '=', 'pending')
-      .where('d.next_attempt_at', '<=', now)
-      .where('e.status', '=', 'enabled')
-      .$if(o.merchantId !== undefined, (qb) => qb.where('d.merchant_id', '=', o.merchantId!))
-      .orderBy('d.next_attempt_at')
-      .limit(o.limit)
-      .forUpdate('d')
-      .skipLocked()
-      .execute();
+    const due = await lockDueDeliveries(trx, {
+      now,
+      limit: o.limit,
+      ...(o.merchantId !== undefined ? { merchantId: o.merchantId } : {}),
+    });
     if (due.length === 0) return [];
-    const deliveries = await trx
-      .updateTable('webhook_deliveries')
-      .set({
-        attempt_count: sql<number>`attempt_count + 1`,
-        next_attempt_at: leaseEnd,
-        lease_owner: o.workerId,
-      })
-      .where((eb) =>
-        eb(
-          eb.refTuple('merchant_id', 'delivery_id'),
-          'in',
-          due.map((d) => eb.tuple(d.merchant_id, d.delivery_id)),
-        ),
-      )
-      .returningAll()
-      .execute();
-    const endpoints = await trx
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where((eb) =>
-        eb(
-          eb.refTuple('merchant_id', 'endpoint_id'),
-          'in',
-          deliveries.map((d) => eb.tuple(d.merchant_id, d.endpoint_id)),
-        ),
-      )
-      .execute();
+    const deliveries = await leaseDeliveries(trx, due, { owner: o.workerId, until: leaseEnd });
+    const endpoints = await listEndpointsByKeys(trx, deliveries);
     const endpointOf = new Map(endpoints.map((e) => [`${e.merchant_id}/${e.endpoint_id}`, e]));
     return deliveries.map((delivery) => ({
       delivery,

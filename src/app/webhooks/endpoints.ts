@@ -1,13 +1,26 @@
 // A merchant's webhook endpoints: where events go, which ones, and the secret that signs them.
 // Each change is recorded as an event in the same transaction (webhook_endpoint.*).
+
 import type { Db } from '../../adapters/db/connect.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { findMerchant, lockMerchant, readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import type { WebhookEndpointRow } from '../../adapters/db/schema-webhooks.ts';
+import {
+  countWebhookEndpoints,
+  deleteWebhookEndpointRow,
+  findWebhookEndpoint,
+  findWebhookEndpointCursor,
+  getWebhookEndpointRow,
+  insertWebhookEndpoint,
+  listWebhookEndpointPage,
+  lockWebhookEndpoint,
+  setWebhookEndpointColumns,
+  updateWebhookEndpointReturning,
+} from '../../adapters/db/webhooks.repo.ts';
 import { newSigningSecret } from '../../adapters/webhooks/signing.ts';
 import { checkEndpointUrl } from '../../domain/webhooks/endpoint-url.ts';
 import { checkEnabledEvents } from '../../domain/webhooks/event-filter.ts';
 import { PUBLIC_EVENT_TYPES } from '../../domain/webhooks/public-events.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { disableEndpoint, type WebhookDeps } from './send-delivery.ts';
@@ -44,21 +57,11 @@ async function lockEndpoint(
   trx: Db,
   target: { merchantId: string; endpointId: string },
 ): Promise<WebhookEndpointRow | undefined> {
-  return trx
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', target.merchantId)
-    .where('endpoint_id', '=', target.endpointId)
-    .forUpdate()
-    .executeTakeFirst();
+  return lockWebhookEndpoint(trx, target.merchantId, target.endpointId);
 }
 
 async function merchantMode(db: Db, merchantId: string): Promise<'test' | 'live' | null> {
-  const m = await db
-    .selectFrom('merchants')
-    .select('mode')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirst();
+  const m = await findMerchant(db, merchantId);
   return m?.mode ?? null;
 }
 
@@ -77,18 +80,8 @@ export async function createWebhookEndpoint(
 
   return deps.db.transaction().execute(async (trx) => {
     // Locks the merchant row so two concurrent creations cannot both pass the limit.
-    await trx
-      .selectFrom('merchants')
-      .select('merchant_id')
-      .where('merchant_id', '=', input.merchantId)
-      .forUpdate()
-      .execute();
-    const { count } = await trx
-      .selectFrom('webhook_endpoints')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where('merchant_id', '=', input.merchantId)
-      .executeTakeFirstOrThrow();
-    if (Number(count) >= MAX_ENDPOINTS_PER_MERCHANT)
+    await lockMerchant(trx, input.merchantId);
+    if ((await countWebhookEndpoints(trx, input.merchantId)) >= MAX_ENDPOINTS_PER_MERCHANT)
       return fail(
         'invalid_state',
         `a merchant has at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first`,
@@ -96,25 +89,21 @@ export async function createWebhookEndpoint(
       );
     const now = deps.clock.now();
     const secret = newSigningSecret();
-    const endpoint = await trx
-      .insertInto('webhook_endpoints')
-      .values({
-        merchant_id: input.merchantId,
-        endpoint_id: newId('we'),
-        url: url.url,
-        description: description.value,
-        enabled_events: JSON.stringify(filter.value),
-        status: 'enabled',
-        secret,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const endpoint = await insertWebhookEndpoint(trx, {
+      merchant_id: input.merchantId,
+      endpoint_id: newId('we'),
+      url: url.url,
+      description: description.value,
+      enabled_events: JSON.stringify(filter.value),
+      status: 'enabled',
+      secret,
+      created_at: now,
+      updated_at: now,
+    });
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'webhook_endpoint.created',
-      occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+      occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
       data: {
         webhook_endpoint_id: endpoint.endpoint_id,
         url: endpoint.url,
@@ -130,12 +119,7 @@ export async function getWebhookEndpoint(
   merchantId: string,
   endpointId: string,
 ): Promise<Result<WebhookEndpointRow>> {
-  const endpoint = await db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('endpoint_id', '=', endpointId)
-    .executeTakeFirst();
+  const endpoint = await findWebhookEndpoint(db, merchantId, endpointId);
   return endpoint ? ok(endpoint) : fail('not_found', `no webhook endpoint ${endpointId}`, 'id');
 }
 
@@ -147,32 +131,11 @@ export async function listWebhookEndpoints(
 ): Promise<Result<WebhookEndpointRow[]>> {
   let cursor: { created_at: Date; endpoint_id: string } | undefined;
   if (page.startingAfter !== undefined) {
-    cursor = await db
-      .selectFrom('webhook_endpoints')
-      .select(['created_at', 'endpoint_id'])
-      .where('merchant_id', '=', merchantId)
-      .where('endpoint_id', '=', page.startingAfter)
-      .executeTakeFirst();
+    cursor = await findWebhookEndpointCursor(db, merchantId, page.startingAfter);
     if (!cursor)
       return fail('invalid_field', 'starting_after is not a webhook endpoint id', 'starting_after');
   }
-  const rows = await db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .$if(cursor !== undefined, (qb) =>
-      qb.where((eb) =>
-        eb(
-          eb.refTuple('created_at', 'endpoint_id'),
-          '<',
-          eb.tuple(cursor!.created_at, cursor!.endpoint_id),
-        ),
-      ),
-    )
-    .orderBy('created_at', 'desc')
-    .orderBy('endpoint_id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await listWebhookEndpointPage(db, merchantId, cursor, page.limit + 1);
   return ok(rows);
 }
 
@@ -219,21 +182,16 @@ export async function updateWebhookEndpoint(
     )
       changed.push('enabled_events');
     if (changed.length > 0) {
-      await trx
-        .updateTable('webhook_endpoints')
-        .set({
-          ...(url !== undefined ? { url } : {}),
-          ...(input.description !== undefined ? { description: input.description } : {}),
-          ...(enabledEvents !== undefined ? { enabled_events: JSON.stringify(enabledEvents) } : {}),
-          updated_at: now,
-        })
-        .where('merchant_id', '=', input.merchantId)
-        .where('endpoint_id', '=', input.endpointId)
-        .execute();
+      await setWebhookEndpointColumns(trx, input.merchantId, input.endpointId, {
+        ...(url !== undefined ? { url } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(enabledEvents !== undefined ? { enabled_events: JSON.stringify(enabledEvents) } : {}),
+        updated_at: now,
+      });
       await recordEvent(trx, {
         merchantId: input.merchantId,
         type: 'webhook_endpoint.updated',
-        occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+        occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
         data: { webhook_endpoint_id: input.endpointId, changed },
       });
     }
@@ -247,26 +205,20 @@ export async function updateWebhookEndpoint(
       );
     if (input.status === 'enabled' && existing.status === 'disabled') {
       // Deliveries still pending resume at once; events during the pause were not delivered.
-      await trx
-        .updateTable('webhook_endpoints')
-        .set({ status: 'enabled', disabled_reason: null, disabled_at: null, updated_at: now })
-        .where('merchant_id', '=', input.merchantId)
-        .where('endpoint_id', '=', input.endpointId)
-        .execute();
+      await setWebhookEndpointColumns(trx, input.merchantId, input.endpointId, {
+        status: 'enabled',
+        disabled_reason: null,
+        disabled_at: null,
+        updated_at: now,
+      });
       await recordEvent(trx, {
         merchantId: input.merchantId,
         type: 'webhook_endpoint.enabled',
-        occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+        occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
         data: { webhook_endpoint_id: input.endpointId, url: url ?? existing.url },
       });
     }
-    const endpoint = await trx
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where('merchant_id', '=', input.merchantId)
-      .where('endpoint_id', '=', input.endpointId)
-      .executeTakeFirstOrThrow();
-    return ok(endpoint);
+    return ok(await getWebhookEndpointRow(trx, input.merchantId, input.endpointId));
   });
 }
 
@@ -276,17 +228,12 @@ export async function deleteWebhookEndpoint(
   input: { merchantId: string; endpointId: string },
 ): Promise<Result<{ endpointId: string }>> {
   return deps.db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('webhook_endpoints')
-      .where('merchant_id', '=', input.merchantId)
-      .where('endpoint_id', '=', input.endpointId)
-      .returning(['endpoint_id', 'url'])
-      .executeTakeFirst();
+    const deleted = await deleteWebhookEndpointRow(trx, input.merchantId, input.endpointId);
     if (!deleted) return fail('not_found', `no webhook endpoint ${input.endpointId}`, 'id');
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'webhook_endpoint.deleted',
-      occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+      occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
       data: { webhook_endpoint_id: deleted.endpoint_id, url: deleted.url },
     });
     return ok({ endpointId: deleted.endpoint_id });
@@ -308,22 +255,16 @@ export async function rotateWebhookEndpointSecret(
     const now = deps.clock.now();
     const secret = newSigningSecret();
     const previousExpiresAt = new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS);
-    const endpoint = await trx
-      .updateTable('webhook_endpoints')
-      .set({
-        secret,
-        previous_secret: existing.secret,
-        previous_secret_expires_at: previousExpiresAt,
-        updated_at: now,
-      })
-      .where('merchant_id', '=', input.merchantId)
-      .where('endpoint_id', '=', input.endpointId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const endpoint = await updateWebhookEndpointReturning(trx, input.merchantId, input.endpointId, {
+      secret,
+      previous_secret: existing.secret,
+      previous_secret_expires_at: previousExpiresAt,
+      updated_at: now,
+    });
     await recordEvent(trx, {
       merchantId: input.merchantId,
       type: 'webhook_endpoint.secret_rotated',
-      occurredAt: await nowForMerchant(trx, deps.clock, input.merchantId),
+      occurredAt: await readMerchantNow(trx, input.merchantId, deps.clock),
       data: {
         webhook_endpoint_id: input.endpointId,
         previous_secret_expires_at: previousExpiresAt.toISOString(),

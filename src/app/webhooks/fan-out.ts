@@ -1,8 +1,14 @@
 // Turns due webhook outbox rows into deliveries: one per enabled endpoint whose filter accepts
 // the event's public type. Claiming the rows, writing the deliveries and marking the rows
 // delivered happen in one transaction, so a crash either does all of it or none of it.
-import { sql } from 'kysely';
+
 import type { WebhookEndpointRow } from '../../adapters/db/schema-webhooks.ts';
+import {
+  insertEventDeliveries,
+  listEnabledEndpointsOfMerchants,
+  lockDueWebhookOutbox,
+  markOutboxRowsDelivered,
+} from '../../adapters/db/webhooks.repo.ts';
 import { acceptsEvent } from '../../domain/webhooks/event-filter.ts';
 import { toPublicEvent } from '../../domain/webhooks/public-events.ts';
 import { newId } from '../ids.ts';
@@ -21,43 +27,15 @@ export async function fanOutDueEvents(
     // Due on the merchant's business time: a test merchant's events wait for its test clock.
     // The event row is read rather than the outbox payload: an event's own data may hold a
     // `type` field that would shadow its type in the payload.
-    const rows = await trx
-      .selectFrom('outbox as o')
-      .innerJoin('merchants as m', 'm.merchant_id', 'o.merchant_id')
-      .leftJoin('events as e', (join) =>
-        join.onRef('e.merchant_id', '=', 'o.merchant_id').onRef('e.event_id', '=', 'o.event_id'),
-      )
-      .select([
-        'o.merchant_id',
-        'o.outbox_id',
-        'o.event_id',
-        'e.type',
-        'e.subscription_id',
-        'e.case_id',
-        'e.data',
-        'e.occurred_at',
-      ])
-      .where('o.topic', '=', 'webhook')
-      .where('o.delivered_at', 'is', null)
-      .where('o.canceled_at', 'is', null)
-      .where('o.available_at', '<=', sql<Date>`coalesce(m.test_clock_at, ${now})`)
-      .$if(merchantId !== undefined, (qb) => qb.where('o.merchant_id', '=', merchantId!))
-      .orderBy('o.available_at')
-      .orderBy('o.outbox_id')
-      .limit(limit)
-      .forUpdate('o')
-      .skipLocked()
-      .execute();
+    const rows = await lockDueWebhookOutbox(trx, {
+      now,
+      limit,
+      ...(merchantId !== undefined ? { merchantId } : {}),
+    });
     if (rows.length === 0) return 0;
 
     const merchantIds = [...new Set(rows.map((r) => r.merchant_id))];
-    const endpoints = await trx
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where('merchant_id', 'in', merchantIds)
-      .where('status', '=', 'enabled')
-      .orderBy('created_at')
-      .execute();
+    const endpoints = await listEnabledEndpointsOfMerchants(trx, merchantIds);
     const byMerchant = new Map<string, WebhookEndpointRow[]>();
     for (const e of endpoints)
       byMerchant.set(e.merchant_id, [...(byMerchant.get(e.merchant_id) ?? []), e]);
@@ -95,23 +73,8 @@ export async function fanOutDueEvents(
         });
       }
     }
-    if (deliveries.length > 0)
-      await trx
-        .insertInto('webhook_deliveries')
-        .values(deliveries)
-        .onConflict((oc) => oc.columns(['merchant_id', 'event_id', 'endpoint_id']).doNothing())
-        .execute();
-    await trx
-      .updateTable('outbox')
-      .set({ delivered_at: now })
-      .where((eb) =>
-        eb(
-          eb.refTuple('merchant_id', 'outbox_id'),
-          'in',
-          rows.map((r) => eb.tuple(r.merchant_id, r.outbox_id)),
-        ),
-      )
-      .execute();
+    if (deliveries.length > 0) await insertEventDeliveries(trx, deliveries);
+    await markOutboxRowsDelivered(trx, rows, now);
     return rows.length;
   });
 }

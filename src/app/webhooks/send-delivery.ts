@@ -6,9 +6,17 @@
 //   3. finish: a transaction records the attempt and the delivery's new state.
 // A worker that dies between 1 and 3 leaves the delivery due again when the lease ends: it is
 // sent again with the same webhook-id (at least once; receivers deduplicate on webhook-id).
+
 import type { Db } from '../../adapters/db/connect.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../adapters/db/schema-webhooks.ts';
+import {
+  disableEnabledEndpoint,
+  insertDeliveryAttempt,
+  lockWebhookDelivery,
+  updateWebhookDelivery,
+} from '../../adapters/db/webhooks.repo.ts';
 import {
   DEFAULT_TIMEOUT_MS,
   type SendOutcome,
@@ -18,7 +26,6 @@ import {
 import { webhookHeaders } from '../../adapters/webhooks/signing.ts';
 import { afterFailedAttempt } from '../../domain/webhooks/retry-schedule.ts';
 import type { Clock } from '../clock.ts';
-import { nowForMerchant } from '../engine/merchant-clock.ts';
 
 export type WebhookDeps = { readonly db: Db; readonly clock: Clock };
 
@@ -109,13 +116,7 @@ async function finishAttempt(
   const gone = outcome.statusCode === 410;
   const finishedAt = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('merchant_id', '=', delivery.merchant_id)
-      .where('delivery_id', '=', delivery.delivery_id)
-      .forUpdate()
-      .executeTakeFirst();
+    const current = await lockWebhookDelivery(trx, delivery.merchant_id, delivery.delivery_id);
     const report: AttemptReport = {
       deliveryId: delivery.delivery_id,
       attemptNumber,
@@ -127,23 +128,19 @@ async function finishAttempt(
     };
     // The endpoint (and its deliveries) was deleted while the request was in flight.
     if (!current) return report;
-    await trx
-      .insertInto('webhook_delivery_attempts')
-      .values({
-        merchant_id: delivery.merchant_id,
-        delivery_id: delivery.delivery_id,
-        attempt_number: attemptNumber,
-        trigger: reserved.trigger,
-        started_at: a.startedAt,
-        webhook_timestamp: a.timestampSec,
-        duration_ms: outcome.durationMs,
-        status_code: outcome.statusCode,
-        response_body: outcome.responseBody,
-        error: outcome.error,
-        succeeded,
-      })
-      .onConflict((oc) => oc.columns(['merchant_id', 'delivery_id', 'attempt_number']).doNothing())
-      .execute();
+    await insertDeliveryAttempt(trx, {
+      merchant_id: delivery.merchant_id,
+      delivery_id: delivery.delivery_id,
+      attempt_number: attemptNumber,
+      trigger: reserved.trigger,
+      started_at: a.startedAt,
+      webhook_timestamp: a.timestampSec,
+      duration_ms: outcome.durationMs,
+      status_code: outcome.statusCode,
+      response_body: outcome.responseBody,
+      error: outcome.error,
+      succeeded,
+    });
     // A later attempt owns the delivery (this one outlived its lease): it decides the state.
     if (current.attempt_count !== attemptNumber) return report;
 
@@ -153,20 +150,15 @@ async function finishAttempt(
       at: finishedAt,
       random: a.random,
     });
-    await trx
-      .updateTable('webhook_deliveries')
-      .set({
-        status: next.status,
-        next_attempt_at: next.nextAttemptAt,
-        lease_owner: null,
-        last_attempt_at: a.startedAt,
-        last_status_code: outcome.statusCode,
-        last_error: outcome.error ?? (succeeded ? null : `answered HTTP ${outcome.statusCode}`),
-        completed_at: next.status === 'pending' ? null : finishedAt,
-      })
-      .where('merchant_id', '=', delivery.merchant_id)
-      .where('delivery_id', '=', delivery.delivery_id)
-      .execute();
+    await updateWebhookDelivery(trx, delivery.merchant_id, delivery.delivery_id, {
+      status: next.status,
+      next_attempt_at: next.nextAttemptAt,
+      lease_owner: null,
+      last_attempt_at: a.startedAt,
+      last_status_code: outcome.statusCode,
+      last_error: outcome.error ?? (succeeded ? null : `answered HTTP ${outcome.statusCode}`),
+      completed_at: next.status === 'pending' ? null : finishedAt,
+    });
     report.status = next.status;
     report.nextAttemptAt = next.nextAttemptAt;
     if (gone)
@@ -212,19 +204,18 @@ export async function disableEndpoint(
   reason: string,
   at: Date,
 ): Promise<boolean> {
-  const updated = await trx
-    .updateTable('webhook_endpoints')
-    .set({ status: 'disabled', disabled_reason: reason, disabled_at: at, updated_at: at })
-    .where('merchant_id', '=', endpoint.merchant_id)
-    .where('endpoint_id', '=', endpoint.endpoint_id)
-    .where('status', '=', 'enabled')
-    .returning('endpoint_id')
-    .executeTakeFirst();
+  const updated = await disableEnabledEndpoint(
+    trx,
+    endpoint.merchant_id,
+    endpoint.endpoint_id,
+    reason,
+    at,
+  );
   if (!updated) return false;
   await recordEvent(trx, {
     merchantId: endpoint.merchant_id,
     type: 'webhook_endpoint.disabled',
-    occurredAt: await nowForMerchant(trx, clock, endpoint.merchant_id),
+    occurredAt: await readMerchantNow(trx, endpoint.merchant_id, clock),
     data: { webhook_endpoint_id: endpoint.endpoint_id, url: endpoint.url, reason },
   });
   return true;

@@ -3,6 +3,7 @@
 // at once; clients are kept per secret key.
 import type Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
+import { findStripeAccount } from '../../db/stripe.repo.ts';
 import { createStripeClient, type StripeClientOptions } from './client.ts';
 import type { StripeClientFor } from './stripe-gateway.ts';
 
@@ -32,11 +33,7 @@ export function createStripeAccounts(
 ): StripeAccounts {
   const clients = new Map<string, Stripe>();
   const settingsFor = async (merchantId: string): Promise<StripeSettings | null> => {
-    const row = await db
-      .selectFrom('stripe_accounts')
-      .select(['secret_key', 'webhook_secret', 'publishable_key'])
-      .where('merchant_id', '=', merchantId)
-      .executeTakeFirst();
+    const row = await findStripeAccount(db, merchantId);
     // A merchant's own keys come as a set: never its secret key with another account's pk_.
     if (row)
       return {

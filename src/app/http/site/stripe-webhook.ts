@@ -1,8 +1,10 @@
 // POST /inbound/stripe/:merchantId — the merchant's Stripe webhook endpoint. The body is checked
 // against the Stripe-Signature header with the SDK (it needs the exact bytes Stripe signed, so
 // this plugin keeps JSON bodies raw, in its own scope). docs/stripe.md lists the events handled.
+
 import type { FastifyReply } from 'fastify';
 import Stripe from 'stripe';
+import { merchantExists } from '../../../adapters/db/merchants.repo.ts';
 import {
   createStripeAccounts,
   type StripeAccounts,
@@ -39,12 +41,8 @@ export function stripeWebhookPlugin(options: StripeWebhookOptions = {}): SitePlu
       { schema: { hide: true } },
       async (request, reply) => {
         const { merchantId } = request.params;
-        const merchant = await services.db
-          .selectFrom('merchants')
-          .select('merchant_id')
-          .where('merchant_id', '=', merchantId)
-          .executeTakeFirst();
-        const settings = merchant ? await accounts.settingsFor(merchantId) : null;
+        const known = await merchantExists(services.db, merchantId);
+        const settings = known ? await accounts.settingsFor(merchantId) : null;
         if (!settings?.webhookSecret)
           return sendError(
             reply,

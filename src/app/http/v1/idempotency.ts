@@ -3,8 +3,14 @@
 // on our side (5xx) releases its key so it can be sent again. Keys are kept for 24 hours.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import type { Db } from '../../../adapters/db/connect.ts';
+import {
+  completeIdempotentRequest,
+  deleteExpiredIdempotencyKey,
+  deleteIdempotencyKey,
+  getIdempotentRequest,
+  insertIdempotencyKey,
+} from '../../../adapters/db/idempotency.repo.ts';
 import { ApiError } from './kit.ts';
 
 const KEY_TTL_MS = 24 * 3_600_000;
@@ -44,22 +50,12 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     if (!key) return payload;
     const merchantId = request.caller.merchantId;
     if (reply.statusCode >= 500) {
-      await db
-        .deleteFrom('idempotent_requests')
-        .where('merchant_id', '=', merchantId)
-        .where('key', '=', key)
-        .execute();
+      await deleteIdempotencyKey(db, merchantId, key);
     } else {
-      await db
-        .updateTable('idempotent_requests')
-        .set({
-          status_code: reply.statusCode,
-          response_body: typeof payload === 'string' ? payload : String(payload ?? ''),
-          completed_at: sql<Date>`now()`,
-        })
-        .where('merchant_id', '=', merchantId)
-        .where('key', '=', key)
-        .execute();
+      await completeIdempotentRequest(db, merchantId, key, {
+        statusCode: reply.statusCode,
+        body: typeof payload === 'string' ? payload : String(payload ?? ''),
+      });
     }
     return payload;
   });
@@ -73,31 +69,16 @@ async function claimKey(
   hash: string,
 ): Promise<{ status: number; body: string } | null> {
   // An expired key is forgotten first, so it can be claimed again.
-  await db
-    .deleteFrom('idempotent_requests')
-    .where('merchant_id', '=', merchantId)
-    .where('key', '=', key)
-    .where('created_at', '<', new Date(Date.now() - KEY_TTL_MS))
-    .execute();
-  const inserted = await db
-    .insertInto('idempotent_requests')
-    .values({
-      merchant_id: merchantId,
-      key,
-      method: request.method,
-      path: request.url,
-      request_hash: hash,
-    })
-    .onConflict((oc) => oc.columns(['merchant_id', 'key']).doNothing())
-    .returning('key')
-    .executeTakeFirst();
+  await deleteExpiredIdempotencyKey(db, merchantId, key, new Date(Date.now() - KEY_TTL_MS));
+  const inserted = await insertIdempotencyKey(db, {
+    merchant_id: merchantId,
+    key,
+    method: request.method,
+    path: request.url,
+    request_hash: hash,
+  });
   if (inserted) return null;
-  const first = await db
-    .selectFrom('idempotent_requests')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('key', '=', key)
-    .executeTakeFirstOrThrow();
+  const first = await getIdempotentRequest(db, merchantId, key);
   if (first.request_hash !== hash)
     throw new ApiError(
       'idempotency_key_reused',

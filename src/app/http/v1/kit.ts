@@ -1,31 +1,15 @@
 // What every /v1 route shares: the services it calls, the caller it acts for, one error shape,
 // cursor pagination, and the mapping from use-case results to HTTP statuses.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { StripeAccounts } from '../../../adapters/gateways/stripe/accounts.ts';
+import { readMerchantNow } from '../../../adapters/db/merchants.repo.ts';
 import type { Caller } from '../../access/api-keys.ts';
-import { merchantNow } from '../../clock.ts';
-import type { Config } from '../../config.ts';
-import type { Deps } from '../../deps.ts';
 import type { ErrorCode, Result, UseCaseError } from '../../result.ts';
+import type { Services } from '../../services.ts';
 
 export type { Caller } from '../../access/api-keys.ts';
 
-export type AppConfig = Pick<
-  Config,
-  | 'publicUrl'
-  | 'smtpUrl'
-  | 'stripeSecretKey'
-  | 'stripeWebhookSecret'
-  | 'stripePublishableKey'
-  | 'stripeMerchantId'
->;
-
-/** Everything a route or a dispatcher needs from the outside world. */
-export type Services = Deps & {
-  readonly config: AppConfig;
-  /** Each merchant's Stripe keys and clients; by default stripe_accounts, then `config`'s keys. */
-  readonly stripeAccounts?: StripeAccounts;
-};
+// Services moved to app/services.ts; re-exported for the files that still import them from here.
+export type { AppConfig, Services } from '../../services.ts';
 
 /** A route file: every file in src/app/http/v1/routes/ default-exports one, mounted under /v1. */
 export type V1Plugin = FastifyPluginAsync<{ services: Services }>;
@@ -190,10 +174,5 @@ export function pageSchema(item: object) {
 
 /** The caller's business time: a test merchant's clock, or the real one. */
 export async function callerNow(services: Services, caller: Caller): Promise<Date> {
-  const merchant = await services.db
-    .selectFrom('merchants')
-    .select('test_clock_at')
-    .where('merchant_id', '=', caller.merchantId)
-    .executeTakeFirstOrThrow();
-  return merchantNow(merchant, services.clock);
+  return readMerchantNow(services.db, caller.merchantId, services.clock);
 }

@@ -3,7 +3,13 @@
 // and what the schedule holds next.
 
 import type { Db } from '../../../adapters/db/connect.ts';
+import { getCustomer } from '../../../adapters/db/customers.repo.ts';
+import { findCase, findLatestCase } from '../../../adapters/db/dunning-cases.repo.ts';
+import { getMerchant } from '../../../adapters/db/merchants.repo.ts';
+import { findLastFailedAttemptOfCase } from '../../../adapters/db/payment-attempts.repo.ts';
+import { findPaymentMethod } from '../../../adapters/db/payment-methods.repo.ts';
 import type { CaseRow } from '../../../adapters/db/schema.ts';
+import { getSubscription } from '../../../adapters/db/subscriptions.repo.ts';
 import type { MessageIntent } from '../../../domain/case/message-intent.ts';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../../../domain/declines/categories.ts';
 import { HIDDEN_REASON_NOTE } from '../../../domain/declines/classify.ts';
@@ -27,26 +33,14 @@ export type CaseFactsInput = {
 
 /** The case's facts, or null when the merchant has no such case. */
 export async function loadCaseFacts(db: Db, input: CaseFactsInput): Promise<MessageFacts | null> {
-  const row = await db
-    .selectFrom('dunning_cases')
-    .selectAll()
-    .where('merchant_id', '=', input.merchantId)
-    .where('case_id', '=', input.caseId)
-    .executeTakeFirst();
+  const row = await findCase(db, input.merchantId, input.caseId);
   if (!row) return null;
   return factsOf(db, row, input);
 }
 
 /** The merchant's most recent case, for previews; null when it has none yet. */
 export async function latestCase(db: Db, merchantId: string): Promise<CaseRow | undefined> {
-  return db
-    .selectFrom('dunning_cases')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .orderBy('opened_at', 'desc')
-    .orderBy('case_id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  return findLatestCase(db, merchantId);
 }
 
 export async function factsOf(
@@ -56,44 +50,14 @@ export async function factsOf(
 ): Promise<MessageFacts> {
   const merchantId = row.merchant_id;
   // One query at a time: callers may pass a transaction, which holds a single connection.
-  const merchant = await db
-    .selectFrom('merchants')
-    .select(['name', 'from_address', 'support_contact'])
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  const sub = await db
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('subscription_id', '=', row.subscription_id)
-    .executeTakeFirstOrThrow();
+  const merchant = await getMerchant(db, merchantId);
+  const sub = await getSubscription(db, merchantId, row.subscription_id);
   const def = await strategyOf(db, row);
-  const attempt = await db
-    .selectFrom('payment_attempts')
-    .select(['why'])
-    .where('merchant_id', '=', merchantId)
-    .where('case_id', '=', row.case_id)
-    .where('status', '=', 'failed')
-    .orderBy('requested_at', 'desc')
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const customer = await db
-    .selectFrom('customers')
-    .select(['name', 'email', 'locale', 'time_zone'])
-    .where('merchant_id', '=', merchantId)
-    .where('customer_id', '=', sub.customer_id)
-    .executeTakeFirstOrThrow();
+  const attempt = await findLastFailedAttemptOfCase(db, merchantId, row.case_id);
+  const customer = await getCustomer(db, merchantId, sub.customer_id);
   // The method the subscription bills now: the customer may have replaced the one that failed.
   const methodId = sub.payment_method_id ?? row.payment_method_id;
-  const method = methodId
-    ? await db
-        .selectFrom('payment_methods')
-        .select(['type', 'brand', 'last4', 'exp_month', 'exp_year'])
-        .where('merchant_id', '=', merchantId)
-        .where('payment_method_id', '=', methodId)
-        .executeTakeFirst()
-    : undefined;
+  const method = methodId ? await findPaymentMethod(db, merchantId, methodId) : undefined;
   const category = asCategory(row.last_category);
   return {
     at: input.at,

@@ -2,6 +2,8 @@
 // merchant (the one named, else its latest), or with the built-in sample when it has none yet.
 // Nothing is written. An unsaved template gets the same checks as on save.
 import type { Db } from '../../../adapters/db/connect.ts';
+import { findCase } from '../../../adapters/db/dunning-cases.repo.ts';
+import { getMerchant } from '../../../adapters/db/merchants.repo.ts';
 import {
   MESSAGE_INTENTS,
   type MessageIntent,
@@ -126,20 +128,11 @@ async function caseFor(
   const channel = input.channel ?? 'email';
   const row =
     input.caseId !== undefined
-      ? await db
-          .selectFrom('dunning_cases')
-          .selectAll()
-          .where('merchant_id', '=', input.merchantId)
-          .where('case_id', '=', input.caseId)
-          .executeTakeFirst()
+      ? await findCase(db, input.merchantId, input.caseId)
       : await latestCase(db, input.merchantId);
   if (!row) {
     if (input.caseId !== undefined) return fail('not_found', `no case ${input.caseId}`, 'case_id');
-    const merchant = await db
-      .selectFrom('merchants')
-      .select(['name', 'from_address', 'support_contact'])
-      .where('merchant_id', '=', input.merchantId)
-      .executeTakeFirstOrThrow();
+    const merchant = await getMerchant(db, input.merchantId);
     const facts = sampleFacts(at, {
       merchant: {
         name: merchant.name,

@@ -1,7 +1,14 @@
 // /v1/payment_failures: for merchants whose billing lives elsewhere. Their system reports a failed
 // charge; Dunner opens or continues the subscription's dunning case with the reported decline.
 // The same external charge reported twice is applied once (200 with the first result).
+
 import type { Db } from '../../../../adapters/db/connect.ts';
+import { findCaseWithCustomer } from '../../../../adapters/db/dunning-cases.repo.ts';
+import {
+  findPaymentFailure,
+  findPaymentFailureCursor,
+  listPaymentFailurePage,
+} from '../../../../adapters/db/payment-failures.repo.ts';
 import type { PaymentFailureRow } from '../../../../adapters/db/schema-api.ts';
 import {
   type ReportedDecline,
@@ -60,18 +67,7 @@ function declineOf(d: DeclineBody): ReportedDecline {
 
 async function withCase(db: Db, row: PaymentFailureRow) {
   const dunningCase = row.case_id
-    ? await db
-        .selectFrom('dunning_cases as c')
-        .innerJoin('subscriptions as s', (j) =>
-          j
-            .onRef('s.merchant_id', '=', 'c.merchant_id')
-            .onRef('s.subscription_id', '=', 'c.subscription_id'),
-        )
-        .selectAll('c')
-        .select('s.customer_id')
-        .where('c.merchant_id', '=', row.merchant_id)
-        .where('c.case_id', '=', row.case_id)
-        .executeTakeFirst()
+    ? await findCaseWithCustomer(db, row.merchant_id, row.case_id)
     : undefined;
   return presentPaymentFailure(row, dunningCase ?? null);
 }
@@ -173,38 +169,20 @@ const plugin: V1Plugin = async (app, { services }) => {
       const cursor =
         starting_after === undefined
           ? undefined
-          : await services.db
-              .selectFrom('payment_failures')
-              .select(['created_at', 'payment_failure_id'])
-              .where('merchant_id', '=', merchantId)
-              .where('payment_failure_id', '=', starting_after)
-              .executeTakeFirst();
+          : await findPaymentFailureCursor(services.db, merchantId, starting_after);
       if (starting_after !== undefined && !cursor)
         throw new ApiError(
           'invalid_field',
           'starting_after is not a payment failure of this list',
           'starting_after',
         );
-      const rows = await services.db
-        .selectFrom('payment_failures')
-        .selectAll()
-        .where('merchant_id', '=', merchantId)
-        .$if(subscription_id !== undefined, (q) =>
-          q.where('subscription_id', '=', subscription_id!),
-        )
-        .$if(cursor !== undefined, (q) =>
-          q.where((eb) =>
-            eb(
-              eb.refTuple('created_at', 'payment_failure_id'),
-              '<',
-              eb.tuple(cursor!.created_at, cursor!.payment_failure_id),
-            ),
-          ),
-        )
-        .orderBy('created_at', 'desc')
-        .orderBy('payment_failure_id', 'desc')
-        .limit(limit + 1)
-        .execute();
+      const rows = await listPaymentFailurePage(
+        services.db,
+        merchantId,
+        subscription_id !== undefined ? { subscriptionId: subscription_id } : {},
+        cursor,
+        limit + 1,
+      );
       const page = pageOf(
         rows,
         limit,
@@ -231,12 +209,11 @@ const plugin: V1Plugin = async (app, { services }) => {
       },
     },
     async (request) => {
-      const row = await services.db
-        .selectFrom('payment_failures')
-        .selectAll()
-        .where('merchant_id', '=', request.caller.merchantId)
-        .where('payment_failure_id', '=', request.params.id)
-        .executeTakeFirst();
+      const row = await findPaymentFailure(
+        services.db,
+        request.caller.merchantId,
+        request.params.id,
+      );
       if (!row) throw notFound('payment failure');
       return withCase(services.db, row);
     },
