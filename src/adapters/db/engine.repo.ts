@@ -316,18 +316,6 @@ export async function loadStrategyVersions(
 
 export { versionKey as strategyVersionKey };
 
-/** A merchant's test clock (null for a live merchant); undefined when there is no merchant. */
-export async function loadMerchantClock(
-  db: Db,
-  merchantId: string,
-): Promise<{ test_clock_at: Date | null } | undefined> {
-  return db
-    .selectFrom('merchants')
-    .select('test_clock_at')
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirst();
-}
-
 /** A case's subscription and its merchant's test clock, to carry the case outside a claim. */
 export async function loadCaseTarget(
   db: Db,
@@ -353,18 +341,5 @@ export async function findAttemptByKey(
     .selectAll()
     .where('merchant_id', '=', merchantId)
     .where('idempotency_key', '=', idempotencyKey)
-    .executeTakeFirst();
-}
-
-export async function loadSubscription(
-  db: Db,
-  merchantId: string,
-  subscriptionId: string,
-): Promise<SubscriptionRow | undefined> {
-  return db
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('subscription_id', '=', subscriptionId)
     .executeTakeFirst();
 }

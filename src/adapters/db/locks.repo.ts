@@ -2,7 +2,7 @@
 // hosted page all lock in this order, so two of them never wait on each other in a cycle).
 import { sql } from 'kysely';
 import type { Db } from './connect.ts';
-import type { AttemptRow, CaseRow, SubscriptionRow } from './schema.ts';
+import type { CaseRow, SubscriptionRow } from './schema.ts';
 
 export type LockedCase = { sub: SubscriptionRow; row: CaseRow; leased: boolean };
 
@@ -60,19 +60,4 @@ export async function releaseLease(trx: Db, row: CaseRow): Promise<void> {
     .where('merchant_id', '=', row.merchant_id)
     .where('case_id', '=', row.case_id)
     .execute();
-}
-
-/** Locks a payment attempt for the rest of the transaction. */
-export async function lockAttempt(
-  trx: Db,
-  merchantId: string,
-  attemptId: string,
-): Promise<AttemptRow | undefined> {
-  return trx
-    .selectFrom('payment_attempts')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('attempt_id', '=', attemptId)
-    .forUpdate()
-    .executeTakeFirst();
 }

@@ -2,9 +2,12 @@
 // unpaid renewal, mark-paid by card). The same three steps as the worker: record the attempt and
 // its key, call the gateway outside a transaction, apply the answer in one transaction.
 import type { Db } from '../../adapters/db/connect.ts';
-import { findAttemptByKey, loadSubscription } from '../../adapters/db/engine.repo.ts';
-import { lockAttempt, lockSubscription } from '../../adapters/db/locks.repo.ts';
+import { findAttemptByKey } from '../../adapters/db/engine.repo.ts';
+import { lockSubscription } from '../../adapters/db/locks.repo.ts';
+import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import { lockAttempt } from '../../adapters/db/payment-attempts.repo.ts';
 import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { findSubscription } from '../../adapters/db/subscriptions.repo.ts';
 import type { Deps } from '../deps.ts';
 import {
   type AttemptOutcomeRecord,
@@ -14,7 +17,6 @@ import {
   sendAttempt,
   storedOutcomeOf,
 } from './attempts.ts';
-import { nowForMerchant } from './merchant-clock.ts';
 
 export type ChargeNowInput = {
   merchantId: string;
@@ -42,10 +44,10 @@ export async function chargeNow<T>(
   apply: Apply<T>,
 ): Promise<ChargeNowResult<T>> {
   const { attempt, now } = await deps.db.transaction().execute(async (trx) => {
-    const at = await nowForMerchant(trx, deps.clock, input.merchantId);
+    const at = await readMerchantNow(trx, input.merchantId, deps.clock);
     const existing = await findAttemptByKey(trx, input.merchantId, input.idempotencyKey);
     if (existing) return { attempt: existing, now: at };
-    const sub = await loadSubscription(trx, input.merchantId, input.subscriptionId);
+    const sub = await findSubscription(trx, input.merchantId, input.subscriptionId);
     if (!sub) throw new Error(`no subscription ${input.subscriptionId}`);
     const created = await insertAttempt(trx, {
       merchantId: input.merchantId,
@@ -68,7 +70,7 @@ export async function chargeNow<T>(
   return deps.db.transaction().execute(async (trx) => {
     const sub = await lockSubscription(trx, input.merchantId, input.subscriptionId);
     const current = await lockAttempt(trx, input.merchantId, attempt.attempt_id);
-    if (!sub || !current) throw new Error(`no attempt ${attempt.attempt_id} to apply`);
+    if (!sub) throw new Error(`no subscription ${input.subscriptionId}`);
     if (current.status !== 'pending' || result === null)
       return { replayed: true as const, outcome: storedOutcomeOf(current) };
     const outcome = await recordAttemptResult(trx, current, result, now);

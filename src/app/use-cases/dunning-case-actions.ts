@@ -5,6 +5,7 @@
 import type { Db } from '../../adapters/db/connect.ts';
 import { getCaseStatus, holdCaseForAttempt } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { lockSubscriptionAndCase } from '../../adapters/db/locks.repo.ts';
 import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import { countManualAttemptsOfCase, getAttempt } from '../../adapters/db/payment-attempts.repo.ts';
 import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
@@ -13,7 +14,6 @@ import type { Deps } from '../deps.ts';
 import { insertAttempt } from '../engine/attempts.ts';
 import { caseData, recoverCase, stopCase } from '../engine/cases.ts';
 import { credentialVerdict } from '../engine/credential-history.ts';
-import { lockSubscriptionAndCase } from '../engine/lock-case.ts';
 import { runCaseStep } from '../engine/run-case-step.ts';
 import { fail, ok, type Result } from '../result.ts';
 

@@ -5,6 +5,11 @@
 import type { Db } from '../../adapters/db/connect.ts';
 import { holdCaseForAttempt } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import {
+  type LockedCase,
+  lockSubscriptionAndCase,
+  releaseLease,
+} from '../../adapters/db/locks.repo.ts';
 import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import {
   countAttemptsWithKeyPrefix,
@@ -26,7 +31,6 @@ import {
 } from '../engine/attempts.ts';
 import { caseData, recoverCase, saveCase, strategyOf } from '../engine/cases.ts';
 import { verdictForCredential } from '../engine/credential-history.ts';
-import { type LockedCase, lockSubscriptionAndCase, releaseLease } from '../engine/lock-case.ts';
 import { newId } from '../ids.ts';
 import { ok, type Result } from '../result.ts';
 import {

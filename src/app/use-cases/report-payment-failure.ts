@@ -6,6 +6,7 @@
 import { insertCharge } from '../../adapters/db/charges.repo.ts';
 import { findOpenCaseIdOfSubscription } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { lockSubscription } from '../../adapters/db/locks.repo.ts';
 import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import { setAttemptCase } from '../../adapters/db/payment-attempts.repo.ts';
 import {
@@ -26,7 +27,6 @@ import type { Deps } from '../deps.ts';
 import { insertAttempt, recordAttemptResult } from '../engine/attempts.ts';
 import { openOrContinueCase } from '../engine/cases.ts';
 import { sendHardDeclineMessage } from '../engine/hard-decline-message.ts';
-import { lockSubscription } from '../engine/lock-case.ts';
 import { scopeOf } from '../engine/renew-subscription.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';

@@ -5,6 +5,7 @@ import { writeOffOutstandingCharges } from '../../adapters/db/charges.repo.ts';
 import type { Db } from '../../adapters/db/connect.ts';
 import { lockOpenCaseOfSubscription } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { lockSubscription } from '../../adapters/db/locks.repo.ts';
 import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import type { SubscriptionRow } from '../../adapters/db/schema.ts';
 import {
@@ -16,7 +17,6 @@ import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
 import { markOutstandingChargesPaid, recoverCase, stopCase } from '../engine/cases.ts';
 import { chargeNow } from '../engine/charge-now.ts';
-import { lockSubscription } from '../engine/lock-case.ts';
 import { applySubscriptionEvent } from '../engine/subscription-state.ts';
 import { fail, ok, type Result } from '../result.ts';
 

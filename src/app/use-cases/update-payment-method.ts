@@ -8,6 +8,7 @@ import {
   updateCaseColumns,
 } from '../../adapters/db/dunning-cases.repo.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
+import { lockSubscription } from '../../adapters/db/locks.repo.ts';
 import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import {
   findPaymentMethod,
@@ -18,7 +19,6 @@ import type { CaseRow } from '../../adapters/db/schema.ts';
 import { updateSubscriptionColumns } from '../../adapters/db/subscriptions.repo.ts';
 import type { Deps } from '../deps.ts';
 import { caseData, saveCase, strategyOf } from '../engine/cases.ts';
-import { lockSubscription } from '../engine/lock-case.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { methodDetails, type TestCardInput } from './add-payment-method.ts';
 
