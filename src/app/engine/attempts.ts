@@ -2,10 +2,9 @@
 // called; a re-run of the same step finds it and re-sends the same key, so it never charges twice.
 
 import type { Db } from '../../adapters/db/connect.ts';
-import { loadPaymentMethods } from '../../adapters/db/engine.repo.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
 import { addEvent, insertRow, updateRow } from '../../adapters/db/unit-of-work.ts';
-import type { ChargeResult, PaymentGateway } from '../../adapters/gateways/port.ts';
+import type { ChargeResult } from '../../adapters/gateways/port.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import {
   type Classification,
@@ -70,55 +69,6 @@ export function newAttemptIn(w: Work, a: NewAttempt): AttemptRow {
 export async function insertAttempt(trx: Db, a: NewAttempt): Promise<AttemptRow> {
   const pm = a.paymentMethodId ? [{ merchantId: a.merchantId, id: a.paymentMethodId }] : [];
   return withWork(trx, { subs: [], paymentMethods: pm }, (w) => newAttemptIn(w, a));
-}
-
-/**
- * Calls the gateway for a recorded attempt. Runs outside any transaction. `authenticated`: the
- * customer is present and confirmed the payment with their bank (the hosted page).
- */
-export async function sendAttempt(
-  db: Db,
-  gateway: PaymentGateway,
-  attempt: AttemptRow,
-  at: Date,
-  options: { authenticated?: boolean } = {},
-): Promise<ChargeResult> {
-  const [pm] = attempt.payment_method_id
-    ? await loadPaymentMethods(db, [
-        { merchantId: attempt.merchant_id, id: attempt.payment_method_id },
-      ])
-    : [];
-  return chargeAttempt(gateway, attempt, pm?.gateway_token ?? null, at, options);
-}
-
-/** Calls the gateway for a recorded attempt with the method's token (null: none on file). */
-export async function chargeAttempt(
-  gateway: PaymentGateway,
-  attempt: AttemptRow,
-  token: string | null,
-  at: Date,
-  options: { authenticated?: boolean } = {},
-): Promise<ChargeResult> {
-  if (token === null)
-    return {
-      kind: 'declined',
-      raw: { scheme: 'stripe', code: 'invalid_account' },
-      message: 'no payment method on file',
-    };
-  try {
-    return await gateway.charge({
-      merchantId: attempt.merchant_id,
-      idempotencyKey: attempt.idempotency_key,
-      token,
-      amountMinor: attempt.amount_minor,
-      currency: attempt.currency,
-      at,
-      ...(options.authenticated ? { authenticated: true } : {}),
-    });
-  } catch (error) {
-    // A thrown call is treated like a lost answer: the same key is re-sent later.
-    return { kind: 'unknown', message: `gateway error: ${(error as Error).message}` };
-  }
 }
 
 export type AttemptOutcomeRecord =

@@ -1,6 +1,5 @@
 // A charge an operator or the merchant's system asks for now (component allocation, retry of an
-// unpaid renewal, mark-paid by card). The same three steps as the worker: record the attempt and
-// its key, call the gateway outside a transaction, apply the answer in one transaction.
+// unpaid renewal, mark-paid by card), through the worker's charge protocol (charge-protocol.ts).
 import type { Db } from '../../adapters/db/connect.ts';
 import { findAttemptByKey } from '../../adapters/db/engine.repo.ts';
 import { lockSubscription } from '../../adapters/db/locks.repo.ts';
@@ -14,9 +13,9 @@ import {
   insertAttempt,
   recordAttemptResult,
   type StoredOutcome,
-  sendAttempt,
   storedOutcomeOf,
 } from './attempts.ts';
+import { chargeInPhases } from './charge-protocol.ts';
 
 export type ChargeNowInput = {
   merchantId: string;
@@ -43,41 +42,52 @@ export async function chargeNow<T>(
   input: ChargeNowInput,
   apply: Apply<T>,
 ): Promise<ChargeNowResult<T>> {
-  const { attempt, now } = await deps.db.transaction().execute(async (trx) => {
-    const at = await readMerchantNow(trx, input.merchantId, deps.clock);
-    const existing = await findAttemptByKey(trx, input.merchantId, input.idempotencyKey);
-    if (existing) return { attempt: existing, now: at };
-    const sub = await findSubscription(trx, input.merchantId, input.subscriptionId);
-    if (!sub) throw new Error(`no subscription ${input.subscriptionId}`);
-    const created = await insertAttempt(trx, {
-      merchantId: input.merchantId,
-      subscriptionId: input.subscriptionId,
-      caseId: null,
-      paymentMethodId: sub.payment_method_id,
-      purpose: input.purpose,
-      amountMinor: input.amountMinor,
-      currency: sub.currency,
-      idempotencyKey: input.idempotencyKey,
-      why: input.why,
-      at,
-    });
-    return { attempt: created, now: at };
-  });
-
-  const result =
-    attempt.status === 'pending' ? await sendAttempt(deps.db, deps.gateway, attempt, now) : null;
-
-  return deps.db.transaction().execute(async (trx) => {
-    const sub = await lockSubscription(trx, input.merchantId, input.subscriptionId);
-    const current = await lockAttempt(trx, input.merchantId, attempt.attempt_id);
-    if (!sub) throw new Error(`no subscription ${input.subscriptionId}`);
-    if (current.status !== 'pending' || result === null)
-      return { replayed: true as const, outcome: storedOutcomeOf(current) };
-    const outcome = await recordAttemptResult(trx, current, result, now);
-    return {
-      replayed: false as const,
-      outcome,
-      value: await apply(trx, { sub, attempt: current, outcome, now }),
-    };
-  });
+  // A request whose key was already answered charges nothing: it reports that answer.
+  let answeredBefore: AttemptRow | undefined;
+  const applied = await chargeInPhases(
+    deps,
+    async (trx) => {
+      const at = await readMerchantNow(trx, input.merchantId, deps.clock);
+      const existing = await findAttemptByKey(trx, input.merchantId, input.idempotencyKey);
+      if (existing && existing.status !== 'pending') {
+        answeredBefore = existing;
+        return [];
+      }
+      if (existing) return [{ attempt: existing, at }];
+      const sub = await findSubscription(trx, input.merchantId, input.subscriptionId);
+      if (!sub) throw new Error(`no subscription ${input.subscriptionId}`);
+      const created = await insertAttempt(trx, {
+        merchantId: input.merchantId,
+        subscriptionId: input.subscriptionId,
+        caseId: null,
+        paymentMethodId: sub.payment_method_id,
+        purpose: input.purpose,
+        amountMinor: input.amountMinor,
+        currency: sub.currency,
+        idempotencyKey: input.idempotencyKey,
+        why: input.why,
+        at,
+      });
+      return [{ attempt: created, at }];
+    },
+    async (trx, [answered]): Promise<ChargeNowResult<T>> => {
+      const { attempt, at: now, result } = answered!;
+      const sub = await lockSubscription(trx, input.merchantId, input.subscriptionId);
+      const current = await lockAttempt(trx, input.merchantId, attempt.attempt_id);
+      if (!sub) throw new Error(`no subscription ${input.subscriptionId}`);
+      // The lease ran out and a worker re-sent the same key and recorded the answer first.
+      if (current.status !== 'pending')
+        return { replayed: true as const, outcome: storedOutcomeOf(current) };
+      const outcome = await recordAttemptResult(trx, current, result, now);
+      return {
+        replayed: false as const,
+        outcome,
+        value: await apply(trx, { sub, attempt: current, outcome, now }),
+      };
+    },
+  );
+  if (applied) return applied;
+  if (!answeredBefore)
+    throw new Error(`charge ${input.idempotencyKey} was neither sent nor answered`);
+  return { replayed: true, outcome: storedOutcomeOf(answeredBefore) };
 }

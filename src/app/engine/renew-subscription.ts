@@ -1,6 +1,8 @@
 // Subscriptions whose period has ended, a claimed batch at a time. Active: charge the new period
 // through the gateway. Past due: the new period joins the open case (never resetting it).
 // Unpaid: it only accrues. The same three phases as case steps (run-case-step.ts).
+
+import type { Db } from '../../adapters/db/connect.ts';
 import {
   type ClaimedItem,
   loadAttempts,
@@ -19,22 +21,17 @@ import { renewalWhilePastDue, UNKNOWN_OUTCOME_RECHECK_MS } from '../../domain/ca
 import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
-import {
-  type AttemptOutcomeRecord,
-  chargeAttempt,
-  newAttemptIn,
-  recordAttemptResultIn,
-} from './attempts.ts';
+import { type AttemptOutcomeRecord, newAttemptIn, recordAttemptResultIn } from './attempts.ts';
 import { caseData, caseStrategy, openOrContinueCaseIn, saveCaseIn, scopeIn } from './cases.ts';
+import { type Answered, type Charge, chargeInPhases } from './charge-protocol.ts';
 import { sendHardDeclineMessageIn } from './hard-decline-message.ts';
-import { inParallel } from './in-parallel.ts';
 import { itemNow, type StepOptions } from './run-case-step.ts';
 import { applySubscriptionEventIn } from './subscription-state.ts';
 import { key, loadWorld, paymentMethodIn, type Work, withWork } from './world.ts';
 
 export type RenewalReport = 'renewed' | 'failed' | 'accrued' | 'ended' | 'unanswered' | 'skipped';
 
-type Send = { item: ClaimedItem; attempt: AttemptRow; token: string | null; now: Date };
+type Send = Charge & { item: ClaimedItem };
 
 const subKey = (sub: SubscriptionRow) => ({
   merchant_id: sub.merchant_id,
@@ -106,7 +103,7 @@ export async function renewSubscriptions(
   if (items.length === 0) return reports;
   const itemOf = new Map(items.map((i) => [key(i.merchantId, i.id), i]));
 
-  const sends = await deps.db.transaction().execute(async (trx) => {
+  const record = async (trx: Db): Promise<Send[]> => {
     const subs = (
       await lockSubscriptions(
         trx,
@@ -139,7 +136,7 @@ export async function renewSubscriptions(
       const now = itemNow(deps, item);
       if (sub.pending_attempt_id) {
         const attempt = pending.get(key(sub.merchant_id, sub.pending_attempt_id))!;
-        out.push({ item, attempt, token: tokenOf(attempt), now });
+        out.push({ item, attempt, token: tokenOf(attempt), at: now });
         continue;
       }
       if (sub.next_renewal_at === null || sub.next_renewal_at.getTime() > now.getTime()) {
@@ -166,29 +163,24 @@ export async function renewSubscriptions(
         at: now,
       });
       updateRow(w.unit, 'subscriptions', subKey(sub), { pending_attempt_id: attempt.attempt_id });
-      out.push({ item, attempt, token: tokenOf(attempt), now });
+      out.push({ item, attempt, token: tokenOf(attempt), at: now });
     }
     await flushUnit(trx, w.unit);
     return out;
-  });
-  if (sends.length === 0) return reports;
+  };
 
-  const results = await inParallel(sends, options.maxInFlight ?? 1, (s) =>
-    chargeAttempt(deps.gateway, s.attempt, s.token, s.now),
-  );
-
-  await deps.db.transaction().execute(async (trx) => {
+  const apply = async (trx: Db, answered: readonly Answered<Send>[]): Promise<void> => {
     const subs = await lockSubscriptions(
       trx,
-      sends.map((s) => ({ merchantId: s.item.merchantId, id: s.item.id })),
+      answered.map((s) => ({ merchantId: s.item.merchantId, id: s.item.id })),
     );
     const subOf = new Map(subs.map((s) => [key(s.merchant_id, s.subscription_id), s]));
-    const current = sends.flatMap((send, i) => {
+    const current = answered.flatMap((send) => {
       const sub = subOf.get(key(send.item.merchantId, send.item.id));
       return sub &&
         sub.lease_owner === workerId &&
         sub.pending_attempt_id === send.attempt.attempt_id
-        ? [{ sub, send, result: results[i]! }]
+        ? [{ sub, send, result: send.result }]
         : [];
     });
     const world = await loadWorld(trx, { subs: current.map((c) => c.sub), openCases: true });
@@ -215,7 +207,8 @@ export async function renewSubscriptions(
       );
     }
     await flushUnit(trx, w.unit);
-  });
+  };
+  await chargeInPhases(deps, record, apply, options);
   return reports;
 }
 

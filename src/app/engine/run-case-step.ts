@@ -24,7 +24,6 @@ import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import type { Deps } from '../deps.ts';
 import {
   type AttemptOutcomeRecord,
-  chargeAttempt,
   newAttemptIn,
   recordAttemptOutcomeIn,
   recordAttemptResultIn,
@@ -38,9 +37,9 @@ import {
   releaseCaseIn,
   saveCaseIn,
 } from './cases.ts';
+import { type Answered, type Charge, chargeInPhases } from './charge-protocol.ts';
 import { caseVerdictIn } from './credential-history.ts';
 import { sendHardDeclineMessageIn } from './hard-decline-message.ts';
-import { inParallel } from './in-parallel.ts';
 import { key, loadWorld, paymentMethodIn, type Work } from './world.ts';
 
 const PURPOSE = { step: 'retry', renewal: 'renewal_retry', quick: 'quick_retry' } as const;
@@ -69,7 +68,7 @@ function attemptKey(
 export type StepReport = 'waited' | 'advanced' | 'retried' | 'finalized' | 'skipped';
 
 type Locked = { row: CaseRow; sub: SubscriptionRow; now: Date };
-type Send = { item: ClaimedItem; attempt: AttemptRow; token: string | null; now: Date };
+type Send = Charge & { item: ClaimedItem };
 
 export type StepOptions = {
   /** Gateway calls in flight at once across the batch. */
@@ -97,7 +96,7 @@ export async function runCaseSteps(
   if (items.length === 0) return reports;
 
   // Phase 1: decide, and for each retry commit the attempt and its idempotency key first.
-  const sends = await deps.db.transaction().execute(async (trx) => {
+  const decide = async (trx: Db): Promise<Send[]> => {
     const locked = await lockBatch(trx, items, workerId);
     const pendingIds = locked.flatMap(({ row }) =>
       row.pending_attempt_id ? [{ merchantId: row.merchant_id, id: row.pending_attempt_id }] : [],
@@ -122,7 +121,7 @@ export async function runCaseSteps(
       if (row.pending_attempt_id) {
         // A re-run after a crash or an unanswered call: re-send the same attempt, same key.
         const attempt = pending.get(key(row.merchant_id, row.pending_attempt_id))!;
-        out.push({ item, attempt, token: tokenOf(attempt), now });
+        out.push({ item, attempt, token: tokenOf(attempt), at: now });
         continue;
       }
       const def = caseStrategy(world, row);
@@ -170,30 +169,24 @@ export async function runCaseSteps(
           scheduled: decision.scheduled,
         },
       });
-      out.push({ item, attempt, token: tokenOf(attempt), now });
+      out.push({ item, attempt, token: tokenOf(attempt), at: now });
     }
     await flushUnit(trx, w.unit);
     return out;
-  });
-  if (sends.length === 0) return reports;
+  };
 
-  // Phase 2: the gateway calls, outside any transaction, many in flight.
-  const results = await inParallel(sends, options.maxInFlight ?? 1, (s) =>
-    chargeAttempt(deps.gateway, s.attempt, s.token, s.now),
-  );
-
-  // Phase 3: apply every answer.
-  await deps.db.transaction().execute(async (trx) => {
+  // Phase 3: apply every answer (phase 2, the gateway calls, runs in between).
+  const apply = async (trx: Db, answered: readonly Answered<Send>[]): Promise<void> => {
     const locked = await lockBatch(
       trx,
-      sends.map((s) => s.item),
+      answered.map((s) => s.item),
       workerId,
     );
     const byCase = new Map(locked.map((l) => [key(l.row.merchant_id, l.row.case_id), l]));
-    const current = sends.flatMap((s, i) => {
+    const current = answered.flatMap((s) => {
       const l = byCase.get(key(s.item.merchantId, s.item.id));
       return l && l.row.pending_attempt_id === s.attempt.attempt_id
-        ? [{ ...l, send: s, result: results[i]! }]
+        ? [{ ...l, send: s, result: s.result }]
         : [];
     });
     const world = await loadWorld(trx, {
@@ -207,7 +200,8 @@ export async function runCaseSteps(
       reports.set(key(row.merchant_id, row.case_id), 'retried');
     }
     await flushUnit(trx, w.unit);
-  });
+  };
+  await chargeInPhases(deps, decide, apply, options);
   return reports;
 }
 

@@ -23,13 +23,9 @@ import {
   type DeclineCategory,
 } from '../../domain/declines/categories.ts';
 import type { Deps } from '../deps.ts';
-import {
-  insertAttempt,
-  recordAttemptOutcome,
-  recordAttemptResult,
-  sendAttempt,
-} from '../engine/attempts.ts';
+import { insertAttempt, recordAttemptOutcome, recordAttemptResult } from '../engine/attempts.ts';
 import { caseData, recoverCase, saveCase, strategyOf } from '../engine/cases.ts';
+import { type Answered, type Charge, chargeInPhases } from '../engine/charge-protocol.ts';
 import { verdictForCredential } from '../engine/credential-history.ts';
 import { newId } from '../ids.ts';
 import { ok, type Result } from '../result.ts';
@@ -76,7 +72,8 @@ export async function payFromUpdateLink(
   const leaseOwner = `update_link:${link.link_id}:${newId('req')}`;
 
   // Phase 1: check, switch to the new method, and commit the attempt with its key.
-  const phase1 = await deps.db.transaction().execute(async (trx): Promise<Phase1> => {
+  let decided = undefined as Phase1 | undefined;
+  const record = async (trx: Db): Promise<Phase1> => {
     const at = await readMerchantNow(trx, link.merchant_id, deps.clock);
     const locked = await lockLinkCase(trx, link);
     if (locked.kind === 'rejected') return locked;
@@ -155,47 +152,20 @@ export async function payFromUpdateLink(
       },
     });
     return { kind: 'send', at, attempt, authenticated };
-  });
-
-  switch (phase1.kind) {
-    case 'rejected':
-      return ok(phase1);
-    case 'invalid':
-      return phase1.result;
-    case 'busy':
-      return withView(deps.db, link, phase1.at, (view) => ({ kind: 'busy', view }));
-    case 'refused':
-      return withView(deps.db, link, phase1.at, (view) => ({
-        kind: 'declined',
-        view,
-        category: 'generic',
-        declinedMethod: phase1.method,
-      }));
-    case 'send':
-      break;
-    default: {
-      const unreachable: never = phase1;
-      return unreachable;
-    }
-  }
-
-  // Phase 2: the gateway call, outside any transaction.
-  const result = await sendAttempt(deps.db, deps.gateway, phase1.attempt, phase1.at, {
-    authenticated: phase1.authenticated,
-  });
+  };
 
   // Phase 3: apply the answer, with its events, in one transaction.
-  const applied = await deps.db.transaction().execute(async (trx): Promise<Applied> => {
+  const applyAnswer = async (trx: Db, answered: Answered<Charge>): Promise<Applied> => {
     const locked = await lockLinkCase(trx, link);
-    const attempt = await lockAttempt(trx, link.merchant_id, phase1.attempt.attempt_id);
+    const attempt = await lockAttempt(trx, link.merchant_id, answered.attempt.attempt_id);
     // The lease ran out and a worker re-sent the same key and recorded the same answer.
     if (attempt.status !== 'pending') return settled(attempt);
-    const now = phase1.at;
+    const now = answered.at;
     // The answer is recorded whatever became of the case meanwhile: money taken is never lost.
-    const outcome = await recordAttemptResult(trx, attempt, result, now);
+    const outcome = await recordAttemptResult(trx, attempt, answered.result, now);
     await recordAttemptOutcome(trx, attempt, outcome, now, {
       source: 'update_link',
-      authenticated: phase1.authenticated,
+      authenticated: answered.authenticated === true,
     });
     if (
       locked.kind === 'rejected' ||
@@ -214,7 +184,7 @@ export async function payFromUpdateLink(
     switch (outcome.kind) {
       case 'succeeded':
         // Charges paid, balance cleared, case recovered, subscription (and its group) active.
-        await recoverCase(trx, row, sub, now, 'update_link', phase1.attempt.amount_minor);
+        await recoverCase(trx, row, sub, now, 'update_link', answered.attempt.amount_minor);
         await markUpdateLinkUsed(trx, link, now);
         await recordEvent(trx, {
           merchantId: row.merchant_id,
@@ -222,7 +192,7 @@ export async function payFromUpdateLink(
           occurredAt: now,
           subscriptionId: row.subscription_id,
           caseId: row.case_id,
-          data: { link_id: link.link_id, attempt_id: phase1.attempt.attempt_id },
+          data: { link_id: link.link_id, attempt_id: answered.attempt.attempt_id },
         });
         return { kind: 'succeeded' };
       case 'declined': {
@@ -256,7 +226,45 @@ export async function payFromUpdateLink(
         return unreachable;
       }
     }
-  });
+  };
+
+  // Phase 2, the gateway call, runs between the two transactions, outside both.
+  const applied = await chargeInPhases(
+    deps,
+    async (trx) => {
+      decided = await record(trx);
+      return decided.kind === 'send'
+        ? [{ attempt: decided.attempt, at: decided.at, authenticated: decided.authenticated }]
+        : [];
+    },
+    async (trx, [answered]) => applyAnswer(trx, answered!),
+  );
+  const phase1 = decided!;
+
+  switch (phase1.kind) {
+    case 'rejected':
+      return ok(phase1);
+    case 'invalid':
+      return phase1.result;
+    case 'busy':
+      return withView(deps.db, link, phase1.at, (view) => ({ kind: 'busy', view }));
+    case 'refused':
+      return withView(deps.db, link, phase1.at, (view) => ({
+        kind: 'declined',
+        view,
+        category: 'generic',
+        declinedMethod: phase1.method,
+      }));
+    case 'send':
+      break;
+    default: {
+      const unreachable: never = phase1;
+      return unreachable;
+    }
+  }
+
+  if (applied === null)
+    throw new Error(`update link ${link.link_id}: a recorded payment was not applied`);
 
   const charged = await maskedMethodOf(deps.db, link.merchant_id, phase1.attempt.payment_method_id);
   return reportApplied(deps.db, link, phase1, applied, charged);
