@@ -163,7 +163,9 @@ async function watchDemoPreparation() {
   const bar = document.getElementById('demo-preparation-progress');
   const wasPreparing = !banner.hidden && !banner.classList.contains('is-failed');
   const preparing = p.status === 'preparing';
-  for (const b of document.querySelectorAll('#test-mode button')) b.disabled = preparing;
+  // Only a preparation starting or ending touches them: an advance in flight keeps its own.
+  if (preparing || wasPreparing)
+    for (const b of document.querySelectorAll('#test-mode button')) b.disabled = preparing;
   banner.classList.toggle('is-failed', p.status === 'failed');
   if (preparing) {
     banner.hidden = false;
