@@ -41,6 +41,7 @@ try {
   const dashboard = await fetch(`${base}/dashboard/`, { headers: { cookie } });
   if (!dashboard.ok) throw new Error(`dashboard answered ${dashboard.status}`);
   const signedInS = elapsed();
+  console.log(`\n/health answered after ${healthS} s, sign-in and dashboard after ${signedInS} s.`);
 
   // One dashboard request every 250 ms, as the overview's metrics and the banner ask.
   const latenciesMs: number[] = [];
