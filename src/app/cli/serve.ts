@@ -151,8 +151,12 @@ async function walkDemoInBackground(deps: Deps, options: DemoOptions): Promise<v
         reportDemoPreparation(progress);
       },
     });
-    // Interrupted: the server is stopping, and the walk stays where it got to.
     if (!result.interrupted) reportDemoPreparation({ ...progress, status: 'ready', stage: null });
+    else
+      stderr.write(
+        `The demo stopped at day ${result.daysSimulated} of ${progress.days}; later starts use it ` +
+          'as it is (start on an empty DUNNER_DATA_DIR to prepare it again).\n',
+      );
   } catch (error) {
     const message = (error as Error).message;
     stderr.write(`dunner: preparing the demo stopped: ${message}\n`);
