@@ -19,6 +19,7 @@ import { runWorker, workerConcurrency } from '../worker/worker.ts';
 import { DEMO_OPERATOR, ensureDemoOperator } from './accounts.ts';
 import {
   createDemoMerchant,
+  DEMO_DEFAULTS,
   DEMO_MERCHANT_ID,
   type DemoOptions,
   demoMerchantExists,
@@ -154,8 +155,8 @@ async function walkDemoInBackground(deps: Deps, options: DemoOptions): Promise<v
     if (!result.interrupted) reportDemoPreparation({ ...progress, status: 'ready', stage: null });
     else
       stderr.write(
-        `The demo stopped at day ${result.daysSimulated} of ${progress.days}; later starts use it ` +
-          'as it is (start on an empty DUNNER_DATA_DIR to prepare it again).\n',
+        `The demo stopped at day ${result.daysSimulated} of ${options.days ?? DEMO_DEFAULTS.days}; ` +
+          'later starts use it as it is (an empty DUNNER_DATA_DIR or database prepares it again).\n',
       );
   } catch (error) {
     const message = (error as Error).message;
