@@ -3,7 +3,7 @@
 // while the demo walk runs in the background, until it is ready.
 // Run with `node bin/run-ts.js scripts/first-start.ts [port] [max seconds of sampling]`.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -20,6 +20,13 @@ const server = spawn(process.execPath, [bin, 'serve', '--demo'], {
   env: { ...process.env, DUNNER_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
+/** The server's resident and peak memory, from /proc (Linux). */
+const memory = () => {
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  const mb = (key: string) =>
+    Math.round(Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1]) / 1024);
+  return `RSS ${mb('VmRSS')} MB, peak ${mb('VmHWM')} MB`;
+};
 const elapsed = () => ((performance.now() - startedMs) / 1000).toFixed(1);
 
 try {
@@ -41,7 +48,9 @@ try {
   const dashboard = await fetch(`${base}/dashboard/`, { headers: { cookie } });
   if (!dashboard.ok) throw new Error(`dashboard answered ${dashboard.status}`);
   const signedInS = elapsed();
-  console.log(`\n/health answered after ${healthS} s, sign-in and dashboard after ${signedInS} s.`);
+  console.log(
+    `\n/health answered after ${healthS} s, sign-in and dashboard after ${signedInS} s (${memory()}).`,
+  );
 
   // One dashboard request every 250 ms, as the overview's metrics and the banner ask.
   const latenciesMs: number[] = [];
@@ -75,7 +84,7 @@ try {
   const at = (q: number) => percentile(sorted, q);
   console.log(
     `\nfirst start: /health answered after ${healthS} s, sign-in and dashboard after ${signedInS} s; ` +
-      `demo ${status} at day ${day} after ${elapsed()} s.\n` +
+      `demo ${status} at day ${day} after ${elapsed()} s (${memory()}).\n` +
       `GET /v1/metrics during the walk (${sorted.length} samples): p50 ${at(0.5).toFixed(0)} ms, ` +
       `p95 ${at(0.95).toFixed(0)} ms, max ${at(1).toFixed(0)} ms; after it (${idleMs.length} samples): ` +
       `p50 ${percentile(idleMs, 0.5).toFixed(0)} ms, p95 ${percentile(idleMs, 0.95).toFixed(0)} ms.`,
