@@ -7,24 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_OPERATOR } from '../../src/app/cli/accounts.ts';
 import { DEMO_START } from '../../src/app/cli/demo.ts';
 import { testDbKind } from '../support/env.ts';
 
 const DAYS = 7;
 const DAY_MS = 86_400_000;
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dunner-first-start-'));
+let dataDir: string;
 const running: ChildProcessWithoutNullStreams[] = [];
-
-afterAll(async () => {
-  for (const child of running)
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -106,6 +97,18 @@ async function getJson(base: string, cookie: string, url: string) {
 
 // The data folder is PGlite's; the PostgreSQL pass has nothing more to check here.
 describe.skipIf(testDbKind() === 'postgres')('npm start on a fresh data folder', () => {
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'dunner-first-start-'));
+  });
+  afterAll(async () => {
+    for (const child of running)
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   test('the dashboard signs in while the demo is prepared, then the demo is ready and kept', async () => {
     const first = await startServe();
     await first.printed(/Dashboard: \S+ \(sign in as demo@dunner\.local \/ demo-password\)/);
