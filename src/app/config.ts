@@ -1,14 +1,11 @@
 // Configuration from the environment, checked once at start-up. A bad value is a ConfigError whose
 // message names the variable; the CLI prints it on one line.
 import path from 'node:path';
+import type { DatabaseConfig } from '../adapters/db/connect.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-export type DatabaseConfig =
-  | { kind: 'pglite'; dataDir: string | null }
-  | { kind: 'postgres'; url: string };
 
 export type Config = {
   database: DatabaseConfig;

@@ -60,6 +60,7 @@ describe('GET /docs/json', () => {
       'GET /v1/merchant',
       'POST /v1/merchant',
       'GET /v1/events',
+      'GET /v1/demo_preparation',
     ])
       expect(routes).toContain(route);
     // Only the public API: no health probes, no hosted page, no dashboard.

@@ -1,11 +1,14 @@
 // The dashboard shell: a router over real links (/dashboard/...), the merchant header, the
-// test-mode banner with its clock, and page rendering with focus moved to the new heading.
+// test-mode banner with its clock, the demo-preparation banner, and page rendering with focus
+// moved to the new heading.
 import { takeFlash } from './actions.js';
 import { ApiError, get, post } from './api.js';
 import { announce, fill, h, notice } from './dom.js';
 import { addDays, dateTime, isoDay } from './format.js';
 
 const BASE = '/dashboard';
+// How often the banner asks how far the demo preparation is (GET /v1/demo_preparation).
+const PREPARATION_POLL_MS = 2000;
 
 const routes = [
   { path: /^\/?$/, nav: 'overview', load: () => import('./pages/overview.js') },
@@ -141,6 +144,64 @@ async function advanceClock(body, button) {
   }
 }
 
+/**
+ * While the first start prepares the demo, a banner says how far it is and the clock controls
+ * wait (the preparation moves the test clock itself). When it is done the page is drawn again.
+ */
+async function watchDemoPreparation() {
+  let p;
+  try {
+    p = await get('/v1/demo_preparation');
+  } catch {
+    // A server that cannot answer now may later: ask again.
+    setTimeout(watchDemoPreparation, PREPARATION_POLL_MS * 5);
+    return;
+  }
+  const banner = document.getElementById('demo-preparation');
+  const title = document.getElementById('demo-preparation-title');
+  const detail = document.getElementById('demo-preparation-detail');
+  const bar = document.getElementById('demo-preparation-progress');
+  const wasPreparing = !banner.hidden && !banner.classList.contains('is-failed');
+  const preparing = p.status === 'preparing';
+  // Only a preparation starting or ending touches them: an advance in flight keeps its own.
+  if (preparing || wasPreparing)
+    for (const b of document.querySelectorAll('#test-mode button')) b.disabled = preparing;
+  banner.classList.toggle('is-failed', p.status === 'failed');
+  if (preparing) {
+    banner.hidden = false;
+    if (p.stage === 'walking') {
+      title.textContent = `Preparing the demo: day ${p.day} of ${p.days}…`;
+      detail.textContent =
+        'Renewals fail and dunning runs on the test clock, day by day; each page you open shows ' +
+        'the figures so far. The clock controls wait until it is done.';
+      bar.max = Math.max(1, p.days);
+      bar.value = p.day;
+    } else {
+      title.textContent = `Preparing the demo: customers ${p.customers_seeded} of ${p.customers_total}…`;
+      detail.textContent =
+        'Creating the demo customers; then weeks of dunning run on the test clock. The clock ' +
+        'controls wait until it is done.';
+      bar.max = Math.max(1, p.customers_total);
+      bar.value = p.customers_seeded;
+    }
+    await loadMerchant().catch(() => {});
+    setTimeout(watchDemoPreparation, PREPARATION_POLL_MS);
+    return;
+  }
+  if (p.status === 'failed') {
+    banner.hidden = false;
+    title.textContent = `Preparing the demo stopped at day ${p.day} of ${p.days}.`;
+    detail.textContent = `${p.error ?? 'An error stopped it.'} What was prepared stays; the server log says more.`;
+    return;
+  }
+  banner.hidden = true;
+  if (wasPreparing) {
+    announce('The demo is ready.');
+    await loadMerchant().catch(() => {});
+    await render({ focus: false });
+  }
+}
+
 function closeNav() {
   document.getElementById('nav-toggle').setAttribute('aria-expanded', 'false');
   document.getElementById('nav').classList.remove('open');
@@ -190,3 +251,4 @@ loadMerchant()
     console.error(err);
   })
   .finally(() => render({ focus: false }));
+watchDemoPreparation();

@@ -1,14 +1,22 @@
 // One Kysely type for both backends: embedded PGlite (a data folder, or memory) or a PostgreSQL server.
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { type Dialect, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
-import type { DatabaseConfig } from '../../app/config.ts';
 import { type DatabaseObserver, observeDialect } from './observe.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
+
+/** Which database to open: PGlite in a data folder (null: in memory), or a PostgreSQL server. */
+export type DatabaseConfig =
+  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'postgres'; url: string };
 
 export type DatabaseHandle = {
   readonly db: Db;
@@ -39,11 +47,15 @@ export async function openDatabase(
   const observed = (dialect: Dialect): Dialect =>
     options.observe ? observeDialect(dialect, options.observe) : dialect;
   if (config.kind === 'pglite') {
-    if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
+    if (config.dataDir) {
+      mkdirSync(config.dataDir, { recursive: true });
+      if (!options.pgliteTemplate) await initialiseDataDir(config.dataDir);
+    }
     const client = await PGlite.create({
       ...(config.dataDir ? { dataDir: config.dataDir } : {}),
       // Starting from a dump of a migrated database skips initdb and migrations (tests).
       ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
+      startParams: PGLITE_START_PARAMS,
       parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
     });
     const db = new Kysely<Database>({ dialect: observed(new PGliteDialect(client)) });
@@ -79,6 +91,36 @@ export async function openDatabase(
   }
   const db = new Kysely<Database>({ dialect: observed(new PostgresDialect({ pool })) });
   return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+// PGlite's default 160 MB of shared buffers is resident from the start (Postgres touches the whole
+// pool); 32 MB holds the demo's hot pages and costs little speed, see docs/decisions/002-pglite-memory.md.
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
+
+const run = promisify(execFile);
+
+/**
+ * Runs initdb for a new data folder in a short-lived child process. In-process it leaves ~500 MB
+ * (a second Postgres instance, a tarball of the folder) that V8 frees late or never.
+ */
+export async function initialiseDataDir(dataDir: string): Promise<void> {
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+  const pglitePath = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  // The WebAssembly module is compiled once and used by both instances initdb starts there.
+  const script = `
+    const { PGlite } = require(process.argv[1]);
+    const wasm = require('node:path').join(require('node:path').dirname(process.argv[1]), 'pglite.wasm');
+    WebAssembly.compile(require('node:fs').readFileSync(wasm))
+      .then((pgliteWasmModule) => PGlite.create({ dataDir: process.argv[2], pgliteWasmModule }))
+      .then((pg) => pg.close());`;
+  try {
+    await run(process.execPath, ['-e', script, pglitePath, dataDir], { maxBuffer: 16 * 2 ** 20 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new DatabaseUnavailableError(
+      `cannot initialise the PGlite data folder ${dataDir}: ${stderr || (error as Error).message}`,
+    );
+  }
 }
 
 /** host:port/database of a URL, without credentials, for error messages. */

@@ -43,6 +43,9 @@ const HOUR_MS = 3_600_000;
 const SLOT_HOURS = 6;
 // Share of customers who sign up during the walk rather than before it.
 const SIGNUP_SHARE = 0.15;
+// Customers created per transaction: few commits, yet short enough (a fraction of a second) that
+// requests served beside the seeding (`serve --demo`) wait little for PGlite's one connection.
+const SEED_CHUNK = 25;
 
 export class DemoMerchantExistsError extends Error {
   override name = 'DemoMerchantExistsError';
@@ -59,7 +62,13 @@ export type DemoOptions = {
   leaseMs?: number;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Called as customers are seeded and after each day walked (the dashboard shows it). */
+  onProgress?: (progress: DemoProgress) => void;
 };
+
+export type DemoProgress =
+  | { stage: 'seeding'; customersSeeded: number; customersTotal: number }
+  | { stage: 'walking'; day: number; days: number };
 
 export type DemoResult = {
   merchantId: string;
@@ -79,22 +88,20 @@ export async function demoMerchantExists(deps: Pick<Deps, 'db'>): Promise<boolea
   return row !== undefined;
 }
 
+/** The demo merchant and its customers, walked through `days` days of its test clock. */
 export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<DemoResult> {
-  const subscriptions = options.subscriptions ?? DEMO_DEFAULTS.subscriptions;
-  const days = options.days ?? DEMO_DEFAULTS.days;
-  const seed = options.seed ?? DEMO_DEFAULTS.seed;
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
+  await createDemoMerchant(deps);
+  return walkDemo(deps, options);
+}
+
+/** The demo merchant alone, at the start of its test clock: enough to sign in to the dashboard. */
+export async function createDemoMerchant(deps: Deps): Promise<void> {
   if (await demoMerchantExists(deps)) {
     throw new DemoMerchantExistsError(
       `the demo merchant ${DEMO_MERCHANT_ID} already exists in this database; ` +
         'set DUNNER_DATA_DIR to a fresh folder (or DATABASE_URL to an empty database) to run it again',
     );
   }
-  const plans = planCustomers(subscriptions, days, seed);
-  const existing = plans.filter((p) => p.signupDay === 0);
-
-  const seedStarted = performance.now();
   unwrap(
     await createMerchant(deps, {
       merchantId: DEMO_MERCHANT_ID,
@@ -103,12 +110,34 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
       testClockAt: DEMO_START,
     }),
   );
+}
+
+/** Seeds the customers of the merchant createDemoMerchant made and walks its test clock. */
+export async function walkDemo(deps: Deps, options: DemoOptions = {}): Promise<DemoResult> {
+  const subscriptions = options.subscriptions ?? DEMO_DEFAULTS.subscriptions;
+  const days = options.days ?? DEMO_DEFAULTS.days;
+  const seed = options.seed ?? DEMO_DEFAULTS.seed;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const plans = planCustomers(subscriptions, days, seed);
+  const existing = plans.filter((p) => p.signupDay === 0);
+
+  const seedStarted = performance.now();
   const seedBar = progressBar(stderr, 'seeding {bar} {value}/{total} customers');
   seedBar.start(existing.length, 0);
+  options.onProgress?.({ stage: 'seeding', customersSeeded: 0, customersTotal: existing.length });
   try {
-    await createCustomers(deps, existing, (done) => {
-      if (done % 25 === 0 || done === existing.length) seedBar.update(done);
-    });
+    for (let from = 0; from < existing.length; from += SEED_CHUNK) {
+      if (options.signal?.aborted) break;
+      await createCustomers(deps, existing.slice(from, from + SEED_CHUNK));
+      const done = Math.min(from + SEED_CHUNK, existing.length);
+      seedBar.update(done);
+      options.onProgress?.({
+        stage: 'seeding',
+        customersSeeded: done,
+        customersTotal: existing.length,
+      });
+    }
   } finally {
     seedBar.stop();
   }
@@ -128,6 +157,7 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
   const bar = progressBar(stderr, 'day {value}/{total} {bar} {counts}');
   let daysSimulated = 0;
   bar.start(days, 0, { counts: '' });
+  options.onProgress?.({ stage: 'walking', day: 0, days });
   try {
     for (let day = 1; day <= days; day++) {
       if (options.signal?.aborted) break;
@@ -153,9 +183,9 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
       await createCustomers(
         deps,
         plans.filter((p) => p.signupDay === day),
-        () => {},
       );
       daysSimulated = day;
+      options.onProgress?.({ stage: 'walking', day, days });
       // Let the progress bar, timers and a Ctrl-C in between days, whatever the database driver.
       await yieldToEventLoop();
       const p = await loadDemoProgress(deps.db, DEMO_MERCHANT_ID);
@@ -345,17 +375,12 @@ function planCustomers(count: number, days: number, seed: number): CustomerPlan[
 
 /**
  * One customer, one card and one subscription per plan, through the use cases, in one
- * transaction: one commit instead of thousands, and never a half-created customer base.
+ * transaction: one commit instead of dozens, and never a half-created customer.
  */
-async function createCustomers(
-  deps: Deps,
-  plans: readonly CustomerPlan[],
-  onProgress: (done: number) => void,
-): Promise<void> {
+async function createCustomers(deps: Deps, plans: readonly CustomerPlan[]): Promise<void> {
   if (plans.length === 0) return;
   await deps.db.transaction().execute(async (trx) => {
     const tx = { ...deps, db: trx };
-    let done = 0;
     for (const plan of plans) {
       const { customerId } = unwrap(
         await createCustomer(tx, {
@@ -393,7 +418,6 @@ async function createCustomers(
           currentPeriodStart: plan.periodStart,
         }),
       );
-      onProgress(++done);
     }
   });
 }

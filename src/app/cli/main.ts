@@ -63,10 +63,29 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .command('serve')
     .description('run the HTTP API and the worker (migrates the database first)')
     .option('--demo', 'also create the demo merchant mer_demo if it does not exist yet')
-    .action(async (opts: { demo?: boolean }) => {
+    .option(
+      '--demo-subscriptions <n>',
+      'with --demo: customers of a new demo merchant (default 1000)',
+      wholeNumber(1, 100_000),
+    )
+    .option(
+      '--demo-days <d>',
+      'with --demo: days a new demo merchant walks (default 60)',
+      wholeNumber(1, 730),
+    )
+    .action(async (opts: { demo?: boolean; demoSubscriptions?: number; demoDays?: number }) => {
       const { serve } = await import('./serve.ts');
       await withShutdownSignal((signal) =>
-        serve({ demo: opts.demo === true, signal, stdout: io.stdout, stderr: io.stderr }),
+        serve({
+          demo: opts.demo === true,
+          demoSize: {
+            ...(opts.demoSubscriptions ? { subscriptions: opts.demoSubscriptions } : {}),
+            ...(opts.demoDays ? { days: opts.demoDays } : {}),
+          },
+          signal,
+          stdout: io.stdout,
+          stderr: io.stderr,
+        }),
       );
     });
 

@@ -1,5 +1,6 @@
 // `dunner serve`: migrate, listen for HTTP, and run the worker loop in the same process until a
 // shutdown signal. Several `serve` processes can share one PostgreSQL (work is claimed SKIP LOCKED).
+// With --demo on a fresh database it listens first and prepares the demo merchant after.
 import { setTimeout as delay, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { KyselyPlugin } from 'kysely';
@@ -8,6 +9,7 @@ import { migrate } from '../../adapters/db/migrate.ts';
 import { createDefaultGateway } from '../../adapters/gateways/router.ts';
 import { systemClock } from '../clock.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { type DemoPreparation, reportDemoPreparation } from '../demo-preparation.ts';
 import type { Deps } from '../deps.ts';
 import { buildApp } from '../http/app.ts';
 import type { Services } from '../http/v1/kit.ts';
@@ -15,7 +17,14 @@ import { newId } from '../ids.ts';
 import { dispatchSideEffects } from '../worker/side-effects.ts';
 import { runWorker, workerConcurrency } from '../worker/worker.ts';
 import { DEMO_OPERATOR, ensureDemoOperator } from './accounts.ts';
-import { DEMO_MERCHANT_ID, demoMerchantExists, runDemo } from './demo.ts';
+import {
+  createDemoMerchant,
+  DEMO_DEFAULTS,
+  DEMO_MERCHANT_ID,
+  type DemoOptions,
+  demoMerchantExists,
+  walkDemo,
+} from './demo.ts';
 
 /** The port is taken or not allowed: an operator error, reported on one line. */
 export class ListenError extends Error {
@@ -24,6 +33,8 @@ export class ListenError extends Error {
 
 export type ServeOptions = {
   demo: boolean;
+  /** A smaller (or larger) demo than DEMO_DEFAULTS, when a new one is made. */
+  demoSize?: { subscriptions?: number; days?: number };
   /** Aborted on SIGINT/SIGTERM: the worker stops, the server and the database close. */
   signal: AbortSignal;
   stdout?: NodeJS.WritableStream;
@@ -52,16 +63,10 @@ export async function serve(options: ServeOptions): Promise<void> {
       merchantId: config.stripeMerchantId,
     });
     const deps: Deps = { db, clock: systemClock, gateway };
-    if (options.demo && !(await demoMerchantExists(deps))) {
-      stderr.write('Creating the demo merchant (first start only; this takes a little while).\n');
-      await runDemo(deps, {
-        signal: options.signal,
-        batchSize: config.workerBatchSize,
-        leaseMs: config.leaseMs,
-        stdout,
-        stderr,
-      });
-    }
+    // The merchant and its operator now, so sign-in works at once; its customers and 60 days of
+    // dunning come after listen (a minute or more), with progress here and in the dashboard.
+    const prepareDemo = options.demo && !(await demoMerchantExists(deps));
+    if (prepareDemo) await createDemoMerchant(deps);
     if (options.demo) await ensureDemoOperator(db, DEMO_MERCHANT_ID);
     if (options.signal.aborted) return;
 
@@ -82,16 +87,32 @@ export async function serve(options: ServeOptions): Promise<void> {
         `\nAPI reference: ${config.publicUrl}/docs\n`,
     );
 
-    worker = Promise.all([
-      superviseWorker(deps, config, workerConcurrency(handle.kind), stopWorker.signal, stderr),
-      superviseSideEffects(
-        services,
-        config,
-        workerConcurrency(handle.kind),
-        stopWorker.signal,
-        stderr,
-      ),
-    ]).then(() => {});
+    const demoWalk = prepareDemo
+      ? walkDemoInBackground(deps, {
+          ...options.demoSize,
+          signal: options.signal,
+          batchSize: config.workerBatchSize,
+          leaseMs: config.leaseMs,
+          stdout,
+          stderr,
+        })
+      : Promise.resolve();
+    // The walk moves the demo merchant's test clock and runs its due items itself; the serve loop
+    // starts after it, so the two never carry the demo merchant at once. (Other merchants' due
+    // items wait for it too; only a first start with --demo has a walk.)
+    worker = demoWalk.then(async () => {
+      if (stopWorker.signal.aborted) return;
+      await Promise.all([
+        superviseWorker(deps, config, workerConcurrency(handle.kind), stopWorker.signal, stderr),
+        superviseSideEffects(
+          services,
+          config,
+          workerConcurrency(handle.kind),
+          stopWorker.signal,
+          stderr,
+        ),
+      ]);
+    });
     await untilAborted(options.signal);
   } finally {
     stopWorker.abort();
@@ -100,6 +121,47 @@ export async function serve(options: ServeOptions): Promise<void> {
     await worker;
     await app?.close();
     await handle.close();
+  }
+}
+
+/**
+ * Seeds and walks the demo merchant made before listen, reporting progress for the dashboard. A
+ * failure is reported, not thrown: the server keeps serving what was prepared.
+ */
+async function walkDemoInBackground(deps: Deps, options: DemoOptions): Promise<void> {
+  const stderr = options.stderr ?? process.stderr;
+  stderr.write(
+    'Preparing the demo merchant in the background (first start only); the dashboard shows how far it is.\n',
+  );
+  let progress: Omit<DemoPreparation, 'updatedAt'> = {
+    merchantId: DEMO_MERCHANT_ID,
+    status: 'preparing',
+    stage: 'seeding',
+    customersSeeded: 0,
+    customersTotal: 0,
+    day: 0,
+    days: 0,
+    error: null,
+  };
+  reportDemoPreparation(progress);
+  try {
+    const result = await walkDemo(deps, {
+      ...options,
+      onProgress: (p) => {
+        progress = { ...progress, ...p };
+        reportDemoPreparation(progress);
+      },
+    });
+    if (!result.interrupted) reportDemoPreparation({ ...progress, status: 'ready', stage: null });
+    else
+      stderr.write(
+        `The demo stopped at day ${result.daysSimulated} of ${options.days ?? DEMO_DEFAULTS.days}; ` +
+          'later starts use it as it is (an empty DUNNER_DATA_DIR or database prepares it again).\n',
+      );
+  } catch (error) {
+    const message = (error as Error).message;
+    stderr.write(`dunner: preparing the demo stopped: ${message}\n`);
+    reportDemoPreparation({ ...progress, status: 'failed', error: message });
   }
 }
 
