@@ -2,11 +2,11 @@
 // Run with `node bin/run-ts.js scripts/dashboard-screenshot.ts` (uses DUNNER_DATA_DIR or
 // DATABASE_URL like `dunner serve`, creates the demo merchant if it is missing, needs Chromium).
 import { openDatabase } from '../src/adapters/db/connect.ts';
+import { fairDb } from '../src/adapters/db/fair.ts';
 import { migrate } from '../src/adapters/db/migrate.ts';
 import { createDefaultGateway } from '../src/adapters/gateways/router.ts';
 import { DEMO_OPERATOR, ensureDemoOperator } from '../src/app/cli/accounts.ts';
 import { DEMO_MERCHANT_ID, demoMerchantExists, runDemo } from '../src/app/cli/demo.ts';
-import { fairDb } from '../src/app/cli/serve.ts';
 import { systemClock } from '../src/app/clock.ts';
 import { loadConfig } from '../src/app/config.ts';
 import { buildApp } from '../src/app/http/app.ts';

@@ -3,6 +3,7 @@
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
+import { merchantExists } from '../../adapters/db/merchants.repo.ts';
 import { TEST_CARDS, type TestCardName } from '../../adapters/gateways/test-gateway/cards.ts';
 import { mulberry32 } from '../../domain/random.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
@@ -80,12 +81,7 @@ export type DemoResult = {
 };
 
 export async function demoMerchantExists(deps: Pick<Deps, 'db'>): Promise<boolean> {
-  const row = await deps.db
-    .selectFrom('merchants')
-    .select('merchant_id')
-    .where('merchant_id', '=', DEMO_MERCHANT_ID)
-    .executeTakeFirst();
-  return row !== undefined;
+  return merchantExists(deps.db, DEMO_MERCHANT_ID);
 }
 
 /** The demo merchant and its customers, walked through `days` days of its test clock. */

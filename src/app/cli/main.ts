@@ -208,7 +208,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       );
       const { systemClock } = await import('../clock.ts');
       const { runDemo } = await import('./demo.ts');
-      const { fairDb } = await import('./serve.ts');
+      const { fairDb } = await import('../../adapters/db/fair.ts');
       const handle = await openDatabase(config.database);
       try {
         await migrate(handle.db);

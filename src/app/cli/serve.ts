@@ -1,10 +1,10 @@
 // `dunner serve`: migrate, listen for HTTP, and run the worker loop in the same process until a
 // shutdown signal. Several `serve` processes can share one PostgreSQL (work is claimed SKIP LOCKED).
 // With --demo on a fresh database it listens first and prepares the demo merchant after.
-import { setTimeout as delay, setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { KyselyPlugin } from 'kysely';
-import { type DatabaseHandle, type Db, openDatabase } from '../../adapters/db/connect.ts';
+import { type DatabaseHandle, openDatabase } from '../../adapters/db/connect.ts';
+import { fairDb } from '../../adapters/db/fair.ts';
 import { migrate } from '../../adapters/db/migrate.ts';
 import { createDefaultGateway } from '../../adapters/gateways/router.ts';
 import { systemClock } from '../clock.ts';
@@ -15,7 +15,12 @@ import { buildApp } from '../http/app.ts';
 import type { Services } from '../http/v1/kit.ts';
 import { newId } from '../ids.ts';
 import { dispatchSideEffects } from '../worker/side-effects.ts';
-import { runWorker, workerConcurrency } from '../worker/worker.ts';
+import {
+  GATEWAY_CALLS_IN_FLIGHT,
+  runWorker,
+  workerConcurrency,
+  workerLanes,
+} from '../worker/worker.ts';
 import { DEMO_OPERATOR, ensureDemoOperator } from './accounts.ts';
 import {
   createDemoMerchant,
@@ -103,7 +108,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     worker = demoWalk.then(async () => {
       if (stopWorker.signal.aborted) return;
       await Promise.all([
-        superviseWorker(deps, config, workerConcurrency(handle.kind), stopWorker.signal, stderr),
+        superviseWorker(deps, config, handle.kind, stopWorker.signal, stderr),
         superviseSideEffects(
           services,
           config,
@@ -165,28 +170,11 @@ async function walkDemoInBackground(deps: Deps, options: DemoOptions): Promise<v
   }
 }
 
-/**
- * PGlite runs each query in WebAssembly on this thread and settles it without returning to the
- * event loop, so a busy worker would starve HTTP requests, timers and signals. Yielding once
- * after each query (a few microseconds) lets them in. A PostgreSQL socket yields by itself.
- */
-export function fairDb(handle: DatabaseHandle): Db {
-  return handle.kind === 'pglite' ? handle.db.withPlugin(yieldAfterEachQuery) : handle.db;
-}
-
-const yieldAfterEachQuery: KyselyPlugin = {
-  transformQuery: (args) => args.node,
-  transformResult: async (args) => {
-    await yieldToEventLoop();
-    return args.result;
-  },
-};
-
 /** Runs the worker until the signal aborts; a failed batch (database down) is logged and retried. */
 async function superviseWorker(
   deps: Deps,
   config: Config,
-  concurrency: number,
+  database: DatabaseHandle['kind'],
   signal: AbortSignal,
   stderr: NodeJS.WritableStream,
 ): Promise<void> {
@@ -196,7 +184,8 @@ async function superviseWorker(
         batchSize: config.workerBatchSize,
         leaseMs: config.leaseMs,
         pollMs: config.workerPollMs,
-        concurrency,
+        concurrency: GATEWAY_CALLS_IN_FLIGHT,
+        lanes: workerLanes(database),
         signal,
       });
     } catch (error) {
