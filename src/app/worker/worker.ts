@@ -127,9 +127,10 @@ export function workerConcurrency(database: 'pglite' | 'postgres'): number {
 export const GATEWAY_CALLS_IN_FLIGHT = 32;
 
 /**
- * Batches one worker carries at once: on PostgreSQL a second lane's database phases overlap the
- * first lane's gateway calls, so the gateway's rate limit, not the round trips, sets the pace.
+ * Batches one worker carries at once: on PostgreSQL other lanes' gateway calls go on while one
+ * lane is in its database phases, so the gateway's rate limit, not the round trips, sets the pace
+ * (two lanes fall into step and reach ~86 % of a 100/s limit at 300 ms latency, four ~98 %).
  */
 export function workerLanes(database: 'pglite' | 'postgres'): number {
-  return database === 'postgres' ? 2 : 1;
+  return database === 'postgres' ? 4 : 1;
 }
