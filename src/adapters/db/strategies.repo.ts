@@ -1,29 +1,17 @@
 import type { StrategyDefinition } from '../../domain/strategy/strategy.ts';
 import type { Db } from './connect.ts';
+import { loadStrategyVersions, strategyVersionKey } from './engine.repo.ts';
 
-// Versions never change once written, so a process may keep them.
-const versionCache = new Map<string, StrategyDefinition>();
-
+/** One strategy version's definition (kept by the process: versions never change). */
 export async function loadStrategyVersion(
   db: Db,
   merchantId: string,
   strategyId: string,
   version: number,
 ): Promise<StrategyDefinition> {
-  const key = `${merchantId}/${strategyId}/${version}`;
-  const cached = versionCache.get(key);
-  if (cached) return cached;
-  const row = await db
-    .selectFrom('strategy_versions')
-    .select('definition')
-    .where('merchant_id', '=', merchantId)
-    .where('strategy_id', '=', strategyId)
-    .where('version', '=', version)
-    .executeTakeFirstOrThrow();
-  const def = (
-    typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition
-  ) as StrategyDefinition;
-  versionCache.set(key, def);
+  const defs = await loadStrategyVersions(db, [{ merchantId, strategyId, version }]);
+  const def = defs.get(strategyVersionKey(merchantId, strategyId, version));
+  if (!def) throw new Error(`no version ${version} of strategy ${strategyId}`);
   return def;
 }
 

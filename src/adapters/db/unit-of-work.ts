@@ -92,17 +92,6 @@ export function cancelMessagesOf(u: Unit, merchantId: string, caseId: string, at
   u.canceledMessages.push({ merchant_id: merchantId, case_id: caseId, at });
 }
 
-export function isEmpty(u: Unit): boolean {
-  return (
-    u.inserts.size === 0 &&
-    u.updates.size === 0 &&
-    u.entries.length === 0 &&
-    u.chargesPaid.length === 0 &&
-    u.canceledMessages.length === 0 &&
-    u.unknownCodes.length === 0
-  );
-}
-
 const json = (rows: unknown[]) => JSON.stringify(rows);
 
 /** Writes the unit: inserts, updates, paid charges, canceled messages, then events and outbox. */
@@ -216,7 +205,7 @@ async function insertEntries(trx: Db, entries: Entry[]): Promise<void> {
 }
 
 /** The outbox payload of a customer message (what the dispatcher reads). */
-export function messagePayload(m: MessageIntent): Record<string, unknown> {
+function messagePayload(m: MessageIntent): Record<string, unknown> {
   return {
     channel: 'email',
     template: m.template,

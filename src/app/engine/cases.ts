@@ -4,6 +4,7 @@
 import type { Db } from '../../adapters/db/connect.ts';
 import type { MessageIntent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { loadStrategyVersion } from '../../adapters/db/strategies.repo.ts';
 import {
   addEvent,
   addMessage,
@@ -51,7 +52,7 @@ export function caseStrategy(w: World, row: CaseRow): StrategyDefinition {
 }
 
 export async function strategyOf(db: Db, row: CaseRow): Promise<StrategyDefinition> {
-  return withWork(db, { subs: [], cases: [row] }, (w) => caseStrategy(w.world, row));
+  return loadStrategyVersion(db, row.merchant_id, row.strategy_id, row.strategy_version);
 }
 
 const caseKey = (row: CaseRow) => ({ merchant_id: row.merchant_id, case_id: row.case_id });
