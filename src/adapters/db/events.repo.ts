@@ -1,7 +1,7 @@
 // Every state change records its event and, in the same transaction and statement, the outbox
 // rows that carry it out of the process (webhooks; customer messages through queueMessage).
 import type { Db } from './connect.ts';
-import { addEvent, addMessage, flushUnit, messageQueuedEvent, newUnit } from './unit-of-work.ts';
+import { addEvent, addMessage, flushUnit, newUnit } from './unit-of-work.ts';
 
 export type EventInput = {
   merchantId: string;
@@ -39,7 +39,7 @@ export type MessageIntent = {
 /** Queues a customer message in the outbox and records `message.queued`, unless already queued. */
 export async function queueMessage(trx: Db, m: MessageIntent): Promise<void> {
   const u = newUnit();
-  addMessage(u, m, messageQueuedEvent(m));
+  addMessage(u, m);
   await flushUnit(trx, u);
 }
 

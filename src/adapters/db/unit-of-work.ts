@@ -71,15 +71,18 @@ export function addEvent(u: Unit, event: EventInput): void {
   u.entries.push({ event });
 }
 
-/** Queues a message; false when this unit already queued one with the same dedupe key. */
-export function addMessage(u: Unit, m: MessageIntent, event: EventInput): boolean {
+/**
+ * Queues a customer message and its `message.queued` event (recorded only if the message is new);
+ * false when this unit already queued one with the same dedupe key.
+ */
+export function addMessage(u: Unit, m: MessageIntent): boolean {
   if (
     u.entries.some(
       (e) => e.message?.merchantId === m.merchantId && e.message.dedupeKey === m.dedupeKey,
     )
   )
     return false;
-  u.entries.push({ event, message: m });
+  u.entries.push({ event: messageQueuedEvent(m), message: m });
   return true;
 }
 
@@ -220,7 +223,7 @@ function messagePayload(m: MessageIntent): Record<string, unknown> {
 }
 
 /** The `message.queued` event of a message (its outbox id is added when it is written). */
-export function messageQueuedEvent(m: MessageIntent): EventInput {
+function messageQueuedEvent(m: MessageIntent): EventInput {
   return {
     merchantId: m.merchantId,
     type: 'message.queued',

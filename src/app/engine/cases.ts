@@ -1,6 +1,6 @@
 // Opening, recovering and closing dunning cases. Each function decides against the loaded world
 // and records its writes (case, subscription, events, outbox) in the unit of work, which the
-// caller's transaction flushes; the async forms at the end do both for one call from the API.
+// caller's transaction flushes; the async form beside each does both for one call from the API.
 import type { Db } from '../../adapters/db/connect.ts';
 import type { MessageIntent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
@@ -10,7 +10,6 @@ import {
   addMessage,
   cancelMessagesOf,
   insertRow,
-  messageQueuedEvent,
   type Unit,
   updateRow,
 } from '../../adapters/db/unit-of-work.ts';
@@ -444,5 +443,5 @@ function closeCaseIn(
 
 /** Queues a customer message and its `message.queued` event (skipped if already queued). */
 export function queueMessageIn(u: Unit, m: MessageIntent): boolean {
-  return addMessage(u, m, messageQueuedEvent(m));
+  return addMessage(u, m);
 }

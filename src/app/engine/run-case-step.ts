@@ -229,7 +229,7 @@ async function lockBatch(
   trx: Db,
   items: readonly ClaimedItem[],
   workerId: string,
-): Promise<(Locked & { item: ClaimedItem })[]> {
+): Promise<{ item: ClaimedItem; row: CaseRow; sub: SubscriptionRow }[]> {
   const subs = await lockSubscriptions(
     trx,
     items.map((i) => ({ merchantId: i.merchantId, id: i.subscriptionId })),
@@ -244,7 +244,7 @@ async function lockBatch(
   return items.flatMap((item) => {
     const row = rowOf.get(key(item.merchantId, item.id));
     const sub = row ? subOf.get(key(row.merchant_id, row.subscription_id)) : undefined;
-    return row && sub ? [{ item, row, sub, now: new Date(0) }] : [];
+    return row && sub ? [{ item, row, sub }] : [];
   });
 }
 

@@ -75,23 +75,23 @@ export async function loadWorld(trx: Db, needs: WorldNeeds): Promise<World> {
       c.payment_method_id ? [key2(c.merchant_id, c.payment_method_id)] : [],
     ),
   ]);
-  const [merchants, pms, subscribers, members, defaults] = [
-    await loadMerchants(trx, merchantIds),
-    await loadPaymentMethods(trx, pmKeys),
-    await loadSubscribers(
-      trx,
-      uniqueKeys([
-        ...subKeys,
-        ...cases.map((c) => key2(c.merchant_id, c.subscription_id)),
-        ...(needs.subscribersOf ?? []),
-      ]),
-    ),
-    await lockGroupMembers(
-      trx,
-      subKeys.filter((_, i) => subs[i]!.primary_subscription_id === null),
-    ),
-    await loadDefaultStrategies(trx, merchantIds),
-  ];
+  // One connection per transaction: the loads run one after another.
+  const merchants = await loadMerchants(trx, merchantIds);
+  const pms = await loadPaymentMethods(trx, pmKeys);
+  const subscribers = await loadSubscribers(
+    trx,
+    uniqueKeys([
+      ...subKeys,
+      ...cases.map((c) => key2(c.merchant_id, c.subscription_id)),
+      ...(needs.subscribersOf ?? []),
+    ]),
+  );
+  const members = await lockGroupMembers(
+    trx,
+    subKeys.filter((_, i) => subs[i]!.primary_subscription_id === null),
+  );
+  // Default strategies only matter where a case may be opened.
+  const defaults = needs.openCases ? await loadDefaultStrategies(trx, merchantIds) : [];
   const versions: StrategyVersionKey[] = [
     ...cases.map((c) => ({
       merchantId: c.merchant_id,
@@ -130,7 +130,10 @@ export async function loadWorld(trx: Db, needs: WorldNeeds): Promise<World> {
       credentials.map((c) => key(c.merchantId, c.credential)),
     );
     for (const c of credentials) world.histories.set(key(c.merchantId, c.credential), []);
-    for (const a of await loadCredentialAttempts(trx, dedupe(credentials)))
+    const distinct = [
+      ...new Map(credentials.map((c) => [key(c.merchantId, c.credential), c])).values(),
+    ];
+    for (const a of await loadCredentialAttempts(trx, distinct))
       world.histories.get(key(a.merchant_id, a.credential!))?.push(credentialAttemptOf(a));
   }
   return world;
@@ -186,23 +189,7 @@ function key2(merchantId: string, id: string): Key {
 }
 
 function uniqueKeys(keys: Key[]): Key[] {
-  const seen = new Set<string>();
-  return keys.filter((k) => {
-    const s = key(k.merchantId, k.id);
-    if (seen.has(s)) return false;
-    seen.add(s);
-    return true;
-  });
-}
-
-function dedupe<T extends { merchantId: string; credential: string }>(keys: T[]): T[] {
-  const seen = new Set<string>();
-  return keys.filter((k) => {
-    const s = key(k.merchantId, k.credential);
-    if (seen.has(s)) return false;
-    seen.add(s);
-    return true;
-  });
+  return [...new Map(keys.map((k) => [key(k.merchantId, k.id), k])).values()];
 }
 
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {
