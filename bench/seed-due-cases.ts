@@ -23,8 +23,8 @@ export async function seedDueCases(h: DatabaseHandle, n: number): Promise<string
     .where('merchant_id', '=', merchantId)
     .where('payment_method_type', '=', 'card')
     .executeTakeFirstOrThrow();
-  const good = tokenizeTestCard(TEST_CARDS.success.number);
-  const bad = tokenizeTestCard(TEST_CARDS.generic_decline.number);
+  const good = tokenizeTestCard(TEST_CARDS.success);
+  const bad = tokenizeTestCard(TEST_CARDS.generic_decline);
   await sql`INSERT INTO customers (merchant_id, customer_id, name, email)
     SELECT ${merchantId}, 'cus_' || g, 'Customer ' || g, 'c' || g || '@example.com' FROM generate_series(1, ${n}) g`.execute(
     h.db,
@@ -60,7 +60,7 @@ export async function seedDueRenewals(h: DatabaseHandle, n: number): Promise<str
       { name: 'Bench Renewals Co', mode: 'test', testClockAt: CLOCK, defaultPreset: 'gentle_30' },
     ),
   );
-  const good = tokenizeTestCard(TEST_CARDS.success.number);
+  const good = tokenizeTestCard(TEST_CARDS.success);
   await sql`INSERT INTO customers (merchant_id, customer_id, name, email)
     SELECT ${merchantId}, 'cus_' || g, 'Customer ' || g, 'c' || g || '@example.com' FROM generate_series(1, ${n}) g`.execute(
     h.db,

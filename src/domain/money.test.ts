@@ -114,6 +114,10 @@ describe('isCurrencyCode', () => {
     ['USDT', false],
     ['U$D', false],
     ['', false],
+    ['ZZZ', false],
+    ['XTS', false],
+    ['KWD', true],
+    ['XCG', true],
   ])('%j is a currency code: %s', (value, expected) => {
     expect(isCurrencyCode(value)).toBe(expected);
   });

@@ -1,7 +1,8 @@
 // 10,000 generated bad requests against the public API (SPEC section 9: "a bad request gets a 4xx
 // with a clear message and changes nothing"). The routes come from the OpenAPI document, so a new
 // route is covered the day it is added. Each request is wrong in one way: a missing, unknown or
-// mistyped field, a value out of range, a huge string or body, a NUL character, a bad or another
+// mistyped field, a value out of range, a huge string, number or body, a NUL character or a lone
+// surrogate, nesting 33 to 20,000 deep, an unknown currency, a bad or another
 // merchant's id (in the path or the body), malformed or non-object JSON, a wrong content type,
 // bad query parameters, a bad Idempotency-Key, or no valid API key. For every one: no 5xx; a 4xx with `{ error: { code, message,
 // field } }` and a code from the catalogue; and no row of any table written. Writes are caught by
@@ -683,6 +684,83 @@ function badRequest(all: Operation[], s: Seeds): fc.Arbitrary<BadRequest> {
             fc
               .tuple(fc.constantFrom(...texts), fc.constantFrom('\u0000', 'a\u0000b', 'ok\u0000'))
               .map(([n, v]) => ({ kind: 'nul_in_text', url, ...json(setAt(base, n.path, v)) })),
+          ),
+        );
+      // A lone UTF-16 half is no character: JSON can carry its escape, no database column can.
+      if (texts.length > 0)
+        add(
+          'lone_surrogate',
+          withKey(
+            fc
+              .tuple(fc.constantFrom(...texts), fc.constantFrom('\ud800', 'a\udfffb', 'ok\udbff'))
+              .map(([n, v]) => ({ kind: 'lone_surrogate', url, ...json(setAt(base, n.path, v)) })),
+          ),
+        );
+      // Any field set to arrays or objects nested far deeper than any request needs.
+      if (nodes.length > 0)
+        add(
+          'deep_nesting',
+          withKey(
+            fc
+              .tuple(
+                fc.constantFrom(...nodes),
+                fc.integer({ min: 33, max: 20_000 }),
+                fc.constantFrom('[', '{"a":'),
+              )
+              .map(([n, depth, open]) => {
+                const close = open === '[' ? ']' : '}';
+                const marker = '"__deep__"';
+                const text = JSON.stringify(setAt(base, n.path, '__deep__'));
+                return {
+                  kind: 'deep_nesting',
+                  url,
+                  payload: text.replace(marker, `${open.repeat(depth)}1${close.repeat(depth)}`),
+                  headers: { 'content-type': 'application/json' },
+                };
+              }),
+          ),
+        );
+      // Beyond what a double holds (1e400 parses as Infinity) anywhere a number goes; past the safe
+      // integers wherever the number is bounded or is money.
+      const numeric = nodes.filter(
+        (n) =>
+          typeList(n.schema).some((t) => t === 'integer' || t === 'number') &&
+          !typeList(n.schema).includes('string'),
+      );
+      const hugeFor = (n: Node) =>
+        n.schema.maximum !== undefined || /_in_cents$/.test(n.name ?? '')
+          ? ['1e400', '-1e400', '1e308', '18446744073709551616', '9007199254740993']
+          : ['1e400', '-1e400'];
+      if (numeric.length > 0)
+        add(
+          'huge_number',
+          withKey(
+            fc
+              .constantFrom(...numeric)
+              .chain((n) => fc.constantFrom(...hugeFor(n)).map((v) => ({ n, v })))
+              .map(({ n, v }) => ({
+                kind: 'huge_number',
+                url,
+                payload: JSON.stringify(setAt(base, n.path, '__num__')).replace('"__num__"', v),
+                headers: { 'content-type': 'application/json' },
+              })),
+          ),
+        );
+      const currencies = nodes.filter((n) => n.name === 'currency');
+      if (currencies.length > 0)
+        add(
+          'unknown_currency',
+          withKey(
+            fc
+              .tuple(
+                fc.constantFrom(...currencies),
+                fc.constantFrom('ZZZ', 'XTS', 'XXX', 'AAA', 'BTC'),
+              )
+              .map(([n, v]) => ({
+                kind: 'unknown_currency',
+                url,
+                ...json(setAt(base, n.path, v)),
+              })),
           ),
         );
       add(

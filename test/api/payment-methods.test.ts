@@ -47,7 +47,56 @@ describe('POST /v1/customers/:id/payment_methods', () => {
     });
     expect(JSON.stringify(res.body)).not.toContain('4000000000009995');
     const row = await methodRow(res.body.id);
-    expect(row?.gateway_token).toBe('tok_test_4000000000009995');
+    // Stored like a real card: a token naming the test card, and last 4; the number nowhere.
+    expect(row?.gateway_token).toMatch(/^tok_test_insufficient_funds_[0-9a-f]{12}$/);
+    expect(row?.fingerprint).toBe(`fp_test_${customerId}_insufficient_funds`);
+    expect(JSON.stringify(row)).not.toContain('4000000000009995');
+  });
+
+  test('a token in the form carrying the number is taken, and stored without it', async () => {
+    const res = await w.api('POST', `/v1/customers/${customerId}/payment_methods`, {
+      body: { gateway: 'test', token: 'tok_test_4000000000000002' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ brand: 'visa', last4: '0002' });
+    const row = await methodRow(res.body.id);
+    expect(row?.gateway_token).toMatch(/^tok_test_generic_decline_[0-9a-f]{12}$/);
+    expect(JSON.stringify(row)).not.toContain('4000000000000002');
+  });
+
+  test('a live merchant is refused test cards and test tokens, naming the field, and stores nothing', async () => {
+    const live = await w.otherMerchant('live');
+    const customer = await w.api('POST', '/v1/customers', {
+      key: live.key,
+      body: { name: 'Live Ada', email: 'live-ada@example.com' },
+    });
+    expect(customer.status).toBe(201);
+    const path = `/v1/customers/${customer.body.id}/payment_methods`;
+    for (const [body, field] of [
+      [{ test_card: '4242424242424242' }, 'test_card'],
+      [{ test_card: 'success' }, 'test_card'],
+      [{ type: 'ach', test_card: 'success' }, 'test_card'],
+      [{ gateway: 'test', token: 'tok_test_4242424242424242' }, 'token'],
+      [{ token: 'tok_test_success_0123456789ab' }, 'token'],
+    ] as const) {
+      const res = await w.api('POST', path, { key: live.key, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_field', field });
+      expect(res.body.error.message).toContain('test mode');
+    }
+    const stored = await w.db
+      .selectFrom('payment_methods')
+      .select('payment_method_id')
+      .where('merchant_id', '=', live.merchantId)
+      .execute();
+    expect(stored).toEqual([]);
+    // A real gateway's method is taken.
+    const stripe = await w.api('POST', path, {
+      key: live.key,
+      body: { gateway: 'stripe', token: 'stripe:cus_Live1:pm_Live2', brand: 'visa', last4: '1881' },
+    });
+    expect(stripe.status).toBe(201);
+    expect(stripe.body.gateway).toBe('stripe');
   });
 
   test('a test card by number, a test-gateway token, a Stripe token and a pay link', async () => {

@@ -1,13 +1,15 @@
 // `dunner serve --demo` on a fresh data folder, as `npm start` on a new clone: the server answers
 // and the demo operator signs in while the demo is still being prepared in the background; the
-// preparation reaches ready; a second start on the same folder reuses the demo as it is.
+// preparation reaches ready; a second start on the same folder reuses the demo as it is; and no
+// test card number is left in the data folder or the log.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TEST_CARDS } from '../../src/adapters/gateways/test-gateway/cards.ts';
 import { DEMO_OPERATOR } from '../../src/app/cli/accounts.ts';
 import { DEMO_START } from '../../src/app/cli/demo.ts';
 import { testDbKind } from '../support/env.ts';
@@ -150,4 +152,50 @@ describe.skipIf(testDbKind() === 'postgres')('npm start on a fresh data folder',
     expect(await stop(second)).toBe(0);
     expect(second.output()).not.toContain('Preparing the demo');
   });
+  test('the data folder and all the server printed hold no test card number, in any form', async () => {
+    // Cards given through the API as a number, a spaced number and a token carrying the number.
+    const server = await startServe();
+    const cookie = await signIn(server.base);
+    const post = async (url: string, body: unknown) => {
+      const res = await fetch(`${server.base}${url}`, {
+        method: 'POST',
+        headers: {
+          cookie,
+          'content-type': 'application/json',
+          'x-requested-with': 'dunner-dashboard',
+        },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, url).toBeLessThan(300);
+      return (await res.json()) as { id: string };
+    };
+    const customer = await post('/v1/customers', { name: 'Scan', email: 'scan@example.com' });
+    for (const body of [
+      { test_card: '4000000000009995' },
+      { test_card: '5555 5555 5555 4444' },
+      { gateway: 'test', token: 'tok_test_4000000000000069' },
+    ])
+      await post(`/v1/customers/${customer.id}/payment_methods`, body);
+    expect(await stop(server)).toBe(0);
+
+    const numbers = Object.values(TEST_CARDS).map((c) => c.number);
+    const found: string[] = [];
+    for (const file of filesUnder(dataDir)) {
+      const bytes = readFileSync(file);
+      for (const n of numbers)
+        if (bytes.includes(n)) found.push(`${n} in ${path.relative(dataDir, file)}`);
+    }
+    for (const n of numbers) if (server.output().includes(n)) found.push(`${n} in the log`);
+    expect(found).toEqual([]);
+  });
 });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? filesUnder(path.join(dir, e.name))
+      : e.isFile()
+        ? [path.join(dir, e.name)]
+        : [],
+  );
+}

@@ -31,6 +31,8 @@ export type Readiness =
 // A readiness probe must answer promptly even when the database hangs.
 const READY_TIMEOUT_MS = 3000;
 const BODY_LIMIT_BYTES = 1_048_576;
+/** Deeper than any request body of the API needs (a strategy's steps are four levels). */
+export const MAX_JSON_DEPTH = 32;
 
 const ROUTES_DIR = fileURLToPath(new URL('./v1/routes/', import.meta.url));
 const SITE_DIR = fileURLToPath(new URL('./site/', import.meta.url));
@@ -113,6 +115,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       v1.decorateRequest('caller', null as never);
       // The API speaks JSON only; forms and plain text are for the pages in site/.
       v1.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+      // No request of ours nests deeper than a few levels; a body that does is refused before it
+      // is parsed, so a 20,000-deep array costs a scan, not a stack.
+      const parseJson = app.getDefaultJsonParser('error', 'error');
+      v1.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+        if (jsonDeeperThan(body as string, MAX_JSON_DEPTH))
+          return done(
+            new ApiError(
+              'invalid_json',
+              `the body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`,
+              null,
+            ),
+          );
+        return parseJson(request, body as string, done);
+      });
       v1.addHook('onRequest', async (request) => {
         request.caller = await authenticate(
           services,
@@ -132,20 +148,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
             'X-Requested-With',
           );
       });
-      // PostgreSQL text cannot hold U+0000: refuse it up front, naming where it was, rather than
-      // failing in the database.
+      // PostgreSQL text cannot hold U+0000, nor JSON a lone UTF-16 surrogate (`"\ud800"`): refuse
+      // them up front, naming where they were, rather than failing in the database.
       v1.addHook('preValidation', async (request) => {
         for (const [part, value] of [
           ['params', request.params],
           ['query', request.query],
           ['body', request.body],
         ] as const) {
-          const at = findNul(value, '');
-          if (at !== null)
+          const bad = findUnstorable(value, '');
+          if (bad !== null)
             throw new ApiError(
               'invalid_field',
-              `${at || part} must not contain the NUL character`,
-              at || part,
+              `${bad.at || part} must not contain ${bad.what}`,
+              bad.at || part,
             );
         }
       });
@@ -299,24 +315,55 @@ function errorHandler(
     );
 }
 
-/** The path of the first string holding U+0000 (`''` for the value itself), or null. */
-function findNul(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+type Unstorable = { at: string; what: string };
+
+// With the u flag a surrogate pair is one code point, so only an unpaired half matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Where the first string that no database column can hold is (`''` for the value itself), or null. */
+function findUnstorable(value: unknown, path: string): Unstorable | null {
+  if (typeof value === 'string') return unstorableIn(value, path);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const at = findNul(value[i], `${path}[${i}]`);
+      const at = findUnstorable(value[i], `${path}[${i}]`);
       if (at !== null) return at;
     }
     return null;
   }
   if (value && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
-      if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
-      const at = findNul(inner, path ? `${path}.${key}` : key);
+      const here = path ? `${path}.${key}` : key;
+      const inKey = unstorableIn(key, here);
+      if (inKey !== null) return inKey;
+      const at = findUnstorable(inner, here);
       if (at !== null) return at;
     }
   }
   return null;
+}
+
+function unstorableIn(text: string, at: string): Unstorable | null {
+  if (text.includes('\u0000')) return { at, what: 'the NUL character' };
+  if (LONE_SURROGATE.test(text)) return { at, what: 'a lone UTF-16 surrogate (not a character)' };
+  return null;
+}
+
+/** True when JSON text opens more than `max` objects or arrays inside each other (strings skipped). */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 /** `items[0].amount_in_cents` from an error at /items/0/amount_in_cents, or the missing property. */

@@ -1,7 +1,13 @@
+import type { Db } from '../../adapters/db/connect.ts';
 import { customerExists } from '../../adapters/db/customers.repo.ts';
+import { getMerchantMode } from '../../adapters/db/merchants.repo.ts';
 import { insertPaymentMethod } from '../../adapters/db/payment-methods.repo.ts';
 import { isStripeToken } from '../../adapters/gateways/stripe/token.ts';
-import { findTestCard, tokenizeTestCard } from '../../adapters/gateways/test-gateway/cards.ts';
+import {
+  findTestCard,
+  testFingerprint,
+  tokenizeTestCard,
+} from '../../adapters/gateways/test-gateway/cards.ts';
 import { PAYMENT_METHOD_TYPES, type PaymentMethodType } from '../../domain/strategy/strategy.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
@@ -71,12 +77,10 @@ export function methodDetails(
     }
     return ok({
       gateway: 'test',
-      gateway_token: tokenizeTestCard(card.number, input.testCard.succeedsFrom ?? null),
+      gateway_token: tokenizeTestCard(card, input.testCard.succeedsFrom ?? null),
       brand: card.brand,
       network: card.brand,
-      // One credential per customer and card: test numbers are shared by every test customer, so
-      // a number alone would make them all one card to the network rules.
-      fingerprint: `fp_test_${customerId}_${card.number}`,
+      fingerprint: testFingerprint(customerId, card),
       last4: card.number.slice(-4),
       exp_month: input.testCard.expMonth ?? 12,
       exp_year: input.testCard.expYear ?? 2030,
@@ -106,19 +110,36 @@ export async function addPaymentMethod(
   return storePaymentMethod(deps, input, () => methodDetails(input.type, input, input.customerId));
 }
 
+/** Live subscriptions are charged by real gateways only: the test gateway's "payments" are not money. */
+export async function liveRefusesTestGateway(
+  db: Db,
+  merchantId: string,
+  details: Pick<MethodDetails, 'gateway'>,
+  given: { testField?: string },
+): Promise<Result<never> | null> {
+  if (details.gateway !== 'test' || (await getMerchantMode(db, merchantId)) !== 'live') return null;
+  return fail(
+    'invalid_field',
+    'a live merchant takes payment methods from a real gateway only: test cards and tok_test_ tokens are for test mode (use a dk_test_ key)',
+    given.testField ?? 'test_card',
+  );
+}
+
 /**
  * Stores a method for one of the merchant's customers. An unknown customer is reported first;
  * `detailsOf` is asked only once the customer is found.
  */
 export async function storePaymentMethod(
   deps: Pick<Deps, 'db'>,
-  owner: { merchantId: string; customerId: string; type: PaymentMethodType },
+  owner: { merchantId: string; customerId: string; type: PaymentMethodType; testField?: string },
   detailsOf: () => Result<MethodDetails>,
 ): Promise<Result<{ paymentMethodId: string }>> {
   if (!(await customerExists(deps.db, owner.merchantId, owner.customerId)))
     return fail('not_found', `no customer ${owner.customerId}`, 'customer_id');
   const details = detailsOf();
   if (!details.ok) return details;
+  const live = await liveRefusesTestGateway(deps.db, owner.merchantId, details.value, owner);
+  if (live) return live;
   const paymentMethodId = newId('pm');
   await insertPaymentMethod(deps.db, {
     merchant_id: owner.merchantId,

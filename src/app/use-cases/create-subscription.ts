@@ -49,7 +49,11 @@ export async function createSubscription(
       'price_minor',
     );
   if (!isCurrencyCode(input.currency))
-    return fail('invalid_field', 'currency must be an ISO 4217 code such as USD', 'currency');
+    return fail(
+      'invalid_field',
+      `currency must be an ISO 4217 code in use, such as USD (${JSON.stringify(input.currency).slice(0, 12)} is not one)`,
+      'currency',
+    );
   if (!BILLING_INTERVALS.includes(input.interval))
     return fail(
       'invalid_field',

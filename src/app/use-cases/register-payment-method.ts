@@ -9,6 +9,7 @@ import {
   parseTestToken,
   TEST_CARDS,
   type TestCard,
+  testFingerprint,
   tokenizeTestCard,
 } from '../../adapters/gateways/test-gateway/cards.ts';
 import { PAYMENT_METHOD_TYPES, type PaymentMethodType } from '../../domain/strategy/strategy.ts';
@@ -103,10 +104,10 @@ export async function registerPaymentMethod(
     // A test bank account: the test number decides the outcome; no brand or expiry.
     return insertMethod(deps, input, {
       gateway: 'test',
-      gateway_token: tokenizeTestCard(card.number, input.succeedsFrom ?? null),
+      gateway_token: tokenizeTestCard(card, input.succeedsFrom ?? null),
       brand: null,
       network: null,
-      fingerprint: `fp_test_${customerId}_${card.number}`,
+      fingerprint: testFingerprint(customerId, card),
       last4: card.number.slice(-4),
       exp_month: null,
       exp_year: null,
@@ -135,7 +136,7 @@ export async function registerPaymentMethod(
     });
   }
   const test = parseTestToken(token);
-  const card = test ? findTestCard(test.number) : undefined;
+  const card = test?.card;
   if (!test || !card)
     return fail(
       'invalid_field',
@@ -144,10 +145,11 @@ export async function registerPaymentMethod(
     );
   return insertMethod(deps, input, {
     gateway: 'test',
-    gateway_token: token,
+    // Stored as a fresh token of the same card: a token given in the older form holds the number.
+    gateway_token: tokenizeTestCard(card, test.succeedsFrom),
     brand: type === 'card' ? card.brand : null,
     network: type === 'card' ? card.brand : null,
-    fingerprint: `fp_test_${customerId}_${card.number}`,
+    fingerprint: testFingerprint(customerId, card),
     last4: card.number.slice(-4),
     exp_month: type === 'card' ? (input.expMonth ?? 12) : null,
     exp_year: type === 'card' ? (input.expYear ?? 2030) : null,
@@ -164,5 +166,6 @@ function insertMethod(
   input: RegisterPaymentMethodInput,
   details: MethodDetails,
 ): Promise<Result<{ paymentMethodId: string }>> {
-  return storePaymentMethod(deps, input, () => ok(details));
+  const testField = input.testCard !== undefined ? 'test_card' : 'token';
+  return storePaymentMethod(deps, { ...input, testField }, () => ok(details));
 }

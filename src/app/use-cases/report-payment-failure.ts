@@ -286,7 +286,11 @@ function checkInput(input: ReportPaymentFailureInput): Result<RawDecline> {
       'amount_in_cents',
     );
   if (typeof input.currency !== 'string' || !isCurrencyCode(input.currency))
-    return fail('invalid_field', 'currency must be an ISO 4217 code such as USD', 'currency');
+    return fail(
+      'invalid_field',
+      `currency must be an ISO 4217 code in use, such as USD (${JSON.stringify(input.currency).slice(0, 12)} is not one)`,
+      'currency',
+    );
   if (
     input.failedAt !== undefined &&
     !(input.failedAt instanceof Date && !Number.isNaN(+input.failedAt))

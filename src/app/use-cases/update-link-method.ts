@@ -90,7 +90,7 @@ export async function chooseMethod(
       if (test) {
         if (!(await inTestMode(trx, row.merchant_id))) return invalid;
         const testCard = {
-          number: test.number,
+          number: test.card.number,
           ...(test.succeedsFrom ? { succeedsFrom: test.succeedsFrom } : {}),
         };
         return insertMethod(trx, row, sub, { testCard }, at);

@@ -20,7 +20,7 @@ import { updateSubscriptionColumns } from '../../adapters/db/subscriptions.repo.
 import type { Deps } from '../deps.ts';
 import { caseData, saveCase, strategyOf } from '../engine/cases.ts';
 import { fail, ok, type Result } from '../result.ts';
-import { methodDetails, type TestCardInput } from './add-payment-method.ts';
+import { liveRefusesTestGateway, methodDetails, type TestCardInput } from './add-payment-method.ts';
 
 export type CardUpdaterEvent = {
   merchantId: string;
@@ -58,6 +58,8 @@ export async function updatePaymentMethod(
     if (e.testCard || e.gatewayToken) {
       const d = methodDetails(pm.type, e, pm.customer_id);
       if (!d.ok) return d;
+      const live = await liveRefusesTestGateway(trx, e.merchantId, d.value, {});
+      if (live) return live;
       details = d.value;
     }
     if (

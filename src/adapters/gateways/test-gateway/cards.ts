@@ -1,6 +1,8 @@
 // Test card numbers of the built-in test gateway. Each produces one outcome so the whole
 // lifecycle can be tried without a processor; decline codes use Stripe's vocabulary.
 
+import { randomBytes } from 'node:crypto';
+
 export type TestCardBehaviour =
   | { kind: 'succeed' }
   /** Declines with a Stripe code and, as Stripe reports them, the issuer's code and the network's advice. */
@@ -104,30 +106,53 @@ export const TEST_CARDS = {
 
 export type TestCardName = keyof typeof TEST_CARDS;
 
+const NAME_OF = new Map<TestCard, TestCardName>(
+  (Object.entries(TEST_CARDS) as [TestCardName, TestCard][]).map(([name, c]) => [c, name]),
+);
 const BY_NUMBER = new Map<string, TestCard>(Object.values(TEST_CARDS).map((c) => [c.number, c]));
 
 export function findTestCard(number: string): TestCard | undefined {
   return BY_NUMBER.get(number.replace(/[\s-]/g, ''));
 }
 
-/** What the test gateway stores as the card's token: the number and, for dated cards, the date. */
-export type TestToken = { number: string; succeedsFrom: Date | null };
+export function testCardName(card: TestCard): TestCardName {
+  return NAME_OF.get(card)!;
+}
 
-const TOKEN = /^tok_test_(\d{12,19})(?:_from_(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z))?$/;
+/** What the test gateway reads from a card's token: which test card, and for dated cards, the date. */
+export type TestToken = { card: TestCard; succeedsFrom: Date | null };
 
-export function tokenizeTestCard(number: string, succeedsFrom: Date | null = null): string {
-  const card = findTestCard(number);
-  if (!card) throw new RangeError(`not a test card number: ${number}`);
-  const digits = card.number;
-  if (card.behaviour.kind === 'decline_until') {
-    if (!succeedsFrom) throw new RangeError('this test card needs the date from which it succeeds');
-    return `tok_test_${digits}_from_${succeedsFrom.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
-  }
-  return `tok_test_${digits}`;
+// Stored form: the card's name and a random part, like a real gateway's token; the number itself is
+// never stored (SPEC section 9). The older form carried the number: it is still read, never written.
+const TOKEN =
+  /^tok_test_([a-z0-9_]+?)_([0-9a-f]{12})(?:_from_(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z))?$/;
+const NUMBER_TOKEN = /^tok_test_(\d{12,19})(?:_from_(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z))?$/;
+
+export function tokenizeTestCard(card: TestCard, succeedsFrom: Date | null = null): string {
+  const base = `tok_test_${testCardName(card)}_${randomBytes(6).toString('hex')}`;
+  if (card.behaviour.kind !== 'decline_until') return base;
+  if (!succeedsFrom) throw new RangeError('this test card needs the date from which it succeeds');
+  return `${base}_from_${succeedsFrom.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
 }
 
 export function parseTestToken(token: string): TestToken | null {
-  const m = TOKEN.exec(token);
-  if (!m) return null;
-  return { number: m[1]!, succeedsFrom: m[2] ? new Date(m[2]) : null };
+  const named = TOKEN.exec(token);
+  if (named) {
+    const name = named[1]!;
+    if (!Object.hasOwn(TEST_CARDS, name)) return null;
+    const card: TestCard = TEST_CARDS[name as TestCardName];
+    return { card, succeedsFrom: named[3] ? new Date(named[3]) : null };
+  }
+  const numbered = NUMBER_TOKEN.exec(token);
+  const card = numbered ? findTestCard(numbered[1]!) : undefined;
+  if (!numbered || !card) return null;
+  return { card, succeedsFrom: numbered[2] ? new Date(numbered[2]) : null };
+}
+
+/**
+ * The credential the network rules count a test card's attempts against: one per customer and
+ * card (test numbers are shared by every test customer), named by the card, never its number.
+ */
+export function testFingerprint(customerId: string, card: TestCard): string {
+  return `fp_test_${customerId}_${testCardName(card)}`;
 }

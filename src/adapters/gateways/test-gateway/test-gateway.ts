@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from '../../db/connect.ts';
 import { bookTestCharges, type LedgerRequest, type LedgerRow } from '../../db/test-gateway.repo.ts';
 import type { ChargeRequest, ChargeResult, PaymentGateway } from '../port.ts';
-import { findTestCard, parseTestToken } from './cards.ts';
+import { parseTestToken } from './cards.ts';
 
 export type TestGatewayOptions = {
   /** Simulated network latency of each call, to make concurrency visible in tests and benches. */
@@ -67,8 +67,7 @@ export function createTestGateway(db: Db, options: TestGatewayOptions = {}): Pay
       if (row.outcome === 'succeeded')
         return { kind: 'succeeded', gatewayChargeId: `tch_${req.idempotencyKey}` };
       const code = row.decline_code ?? 'generic_decline';
-      const token = parseTestToken(req.token);
-      const card = token ? findTestCard(token.number) : undefined;
+      const card = parseTestToken(req.token)?.card;
       const b = card?.behaviour;
       const networkCodes =
         b && (b.kind === 'decline' || b.kind === 'decline_until') ? b : undefined;
@@ -97,7 +96,7 @@ function decide(req: ChargeRequest): {
   loseResponse: boolean;
 } {
   const token = parseTestToken(req.token);
-  const card = token ? findTestCard(token.number) : undefined;
+  const card = token?.card;
   if (!token || !card) return { outcome: 'declined', code: 'invalid_number', loseResponse: false };
   const b = card.behaviour;
   switch (b.kind) {
