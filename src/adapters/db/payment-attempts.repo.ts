@@ -4,6 +4,21 @@ import type { Db } from './connect.ts';
 import type { AttemptRow, CaseRow } from './schema.ts';
 
 /**
+ * Counts one more request for each attempt, in the transaction that commits before the requests
+ * go out: a request whose answer is never recorded (the process died) is counted all the same.
+ */
+export async function countSends(
+  trx: Db,
+  attempts: readonly Pick<AttemptRow, 'merchant_id' | 'attempt_id'>[],
+): Promise<void> {
+  if (attempts.length === 0) return;
+  await sql`UPDATE payment_attempts a SET sends = a.sends + 1
+    FROM unnest(${attempts.map((a) => a.merchant_id)}::text[], ${attempts.map((a) => a.attempt_id)}::text[])
+      AS k(merchant_id, attempt_id)
+    WHERE a.merchant_id = k.merchant_id AND a.attempt_id = k.attempt_id`.execute(trx);
+}
+
+/**
  * The case's own attempts, and those of its subscription made while it was open with no case id,
  * in the order they completed.
  */

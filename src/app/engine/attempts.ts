@@ -83,11 +83,11 @@ export function recordAttemptResultIn(
   result: ChargeResult,
   at: Date,
 ): AttemptOutcomeRecord {
+  // `sends` was counted when the request went out (charge-protocol.ts), answered or not.
   const k = { merchant_id: attempt.merchant_id, attempt_id: attempt.attempt_id };
-  const sends = attempt.sends + 1;
   switch (result.kind) {
     case 'succeeded':
-      updateRow(w.unit, 'payment_attempts', k, { status: 'succeeded', completed_at: at, sends });
+      updateRow(w.unit, 'payment_attempts', k, { status: 'succeeded', completed_at: at });
       rememberPayment(w, attempt, at);
       return { kind: 'succeeded' };
     case 'declined': {
@@ -101,7 +101,6 @@ export function recordAttemptResultIn(
         advice: classification.advice,
         max_representments: classification.maxRepresentments,
         representment_window_days: classification.representmentWindowDays,
-        sends,
       });
       // A code no table knew was classified as generic; count it so the tables can grow.
       if (!classification.known)
@@ -113,7 +112,6 @@ export function recordAttemptResultIn(
       return { kind: 'declined', classification, rawCode: rawCodeOf(result.raw) };
     }
     case 'unknown':
-      updateRow(w.unit, 'payment_attempts', k, { sends });
       return { kind: 'unknown' };
     default: {
       const unreachable: never = result;

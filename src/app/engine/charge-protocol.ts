@@ -4,6 +4,7 @@
 // all charge through here.
 import type { Db } from '../../adapters/db/connect.ts';
 import { loadPaymentMethods } from '../../adapters/db/engine.repo.ts';
+import { countSends } from '../../adapters/db/payment-attempts.repo.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
 import type { ChargeResult, PaymentGateway } from '../../adapters/gateways/port.ts';
 import type { Deps } from '../deps.ts';
@@ -27,13 +28,27 @@ export async function chargeInPhases<C extends Charge, R>(
   apply: (trx: Db, answered: readonly Answered<C>[]) => Promise<R>,
   options: { maxInFlight?: number } = {},
 ): Promise<R | null> {
-  const charges = await deps.db.transaction().execute(record);
+  const charges = await deps.db.transaction().execute(async (trx) => {
+    const recorded = await record(trx);
+    const withTokens = [];
+    for (const c of recorded)
+      withTokens.push({
+        ...c,
+        token: c.token !== undefined ? c.token : await tokenOf(trx, c.attempt),
+      });
+    // Every request about to be made is counted before it is made.
+    await countSends(
+      trx,
+      withTokens.filter((c) => c.token !== null).map((c) => c.attempt),
+    );
+    return withTokens;
+  });
   if (charges.length === 0) return null;
   const results = await inParallel(charges, options.maxInFlight ?? 1, async (c) =>
     chargeAttempt(
       deps.gateway,
       c.attempt,
-      c.token !== undefined ? c.token : await tokenOf(deps.db, c.attempt),
+      c.token,
       c.at,
       c.authenticated ? { authenticated: true } : {},
     ),
