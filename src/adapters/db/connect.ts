@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { type Dialect, Kysely, PostgresDialect } from 'kysely';
@@ -10,6 +11,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { type DatabaseObserver, observeDialect } from './observe.ts';
 import type { Database } from './schema.ts';
+import { transientDatabaseReason } from './transient.ts';
 
 export type Db = Kysely<Database>;
 
@@ -42,6 +44,8 @@ export async function openDatabase(
     pgliteTemplate?: Blob;
     /** Told of every statement and transaction boundary sent (benchmarks count them). */
     observe?: DatabaseObserver;
+    /** Wait while a PostgreSQL server is starting or unreachable, saying so, instead of failing. */
+    waitForServer?: { signal: AbortSignal; log: (line: string) => void };
   } = {},
 ): Promise<DatabaseHandle> {
   const observed = (dialect: Dialect): Dialect =>
@@ -79,15 +83,31 @@ export async function openDatabase(
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  try {
-    const client = await pool.connect();
-    client.release();
-  } catch (error) {
-    await pool.end().catch(() => {});
-    const where = safeLocation(config.url);
-    throw new DatabaseUnavailableError(
-      `cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`,
-    );
+  const where = safeLocation(config.url);
+  for (let tries = 0; ; tries++) {
+    try {
+      const client = await pool.connect();
+      client.release();
+      if (tries > 0)
+        options.waitForServer?.log(`dunner: PostgreSQL at ${where} answers; starting.`);
+      break;
+    } catch (error) {
+      // A server that is starting or out of reach for a moment is waited for, with backoff.
+      const wait = options.waitForServer;
+      const reason = transientDatabaseReason(error);
+      if (wait && reason !== null && !wait.signal.aborted) {
+        const waitMs = Math.min(LONGEST_WAIT_MS, FIRST_WAIT_MS * 2 ** tries);
+        wait.log(
+          `dunner: PostgreSQL at ${where} is not available (${reason}); trying again in ${waitMs / 1000} s.`,
+        );
+        await delay(waitMs, undefined, { signal: wait.signal }).catch(() => {});
+        if (!wait.signal.aborted) continue;
+      }
+      await pool.end().catch(() => {});
+      throw new DatabaseUnavailableError(
+        `cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`,
+      );
+    }
   }
   const db = new Kysely<Database>({ dialect: observed(new PostgresDialect({ pool })) });
   return { db, kind: 'postgres', close: () => db.destroy() };
@@ -95,6 +115,9 @@ export async function openDatabase(
 
 // PGlite's default 160 MB of shared buffers is resident from the start (Postgres touches the whole
 // pool); 32 MB holds the demo's hot pages and costs little speed, see docs/decisions/002-pglite-memory.md.
+const FIRST_WAIT_MS = 250;
+const LONGEST_WAIT_MS = 10_000;
+
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
 
 const run = promisify(execFile);

@@ -50,7 +50,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const config = loadConfig();
-  const handle = await openDatabase(config.database);
+  const handle = await openDatabase(config.database, {
+    waitForServer: { signal: options.signal, log: (line) => stderr.write(`${line}\n`) },
+  });
   let app: FastifyInstance | undefined;
   let worker: Promise<void> | undefined;
   // The worker gets its own controller so that a failure below also stops it before the close.
