@@ -87,8 +87,7 @@ export async function payFromUpdateLink(
       past_due_since: sub.past_due_since,
       hard_declined_at: row.hard_declined_at,
     };
-    if (!hardDeclineLinkWorks(facts, at))
-      return { kind: 'rejected', reason: 'expired' };
+    if (!hardDeclineLinkWorks(facts, at)) return { kind: 'rejected', reason: 'expired' };
     if (row.pending_attempt_id || locked.leased) return { kind: 'busy', at };
 
     const chosen = await chooseMethod(trx, row, sub, input.method, at);
