@@ -25,7 +25,7 @@ Environment:
   STRIPE_MERCHANT_ID     the merchant those keys belong to
   DUNNER_HARD_DECLINE_DUNNING_MERCHANTS
                          merchants \`serve\` makes hard-decline dunning available to at each
-                         start: mer_a,mer_b or * (every merchant); see docs/operations.md
+                         start: mer_a,mer_b or * (every merchant); docs/hard-decline-dunning.md
   DUNNER_DEBUG=1         print stack traces of unexpected errors`;
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
