@@ -25,6 +25,11 @@ export type Config = {
   stripePublishableKey: string | null;
   /** The one merchant the environment's Stripe keys belong to; unset: every merchant without its own. */
   stripeMerchantId: string | null;
+  /**
+   * Merchants for which the operator makes hard-decline dunning available at each `serve` start
+   * (DUNNER_HARD_DECLINE_DUNNING_MERCHANTS): listed ids, or `all` for `*`; empty: none.
+   */
+  hardDeclineDunningMerchants: 'all' | readonly string[];
 };
 
 type Env = Record<string, string | undefined>;
@@ -81,6 +86,24 @@ function urlOrNull(env: Env, name: string, protocols: string[]): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+const MERCHANT_ID = /^mer_[0-9a-z_]+$/;
+
+/** `*` for every merchant, or merchant ids separated by commas (spaces allowed). */
+export function merchantListFrom(env: Env, name: string): 'all' | string[] {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '*') return 'all';
+  const ids = raw
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  for (const id of ids)
+    if (!MERCHANT_ID.test(id))
+      throw new ConfigError(
+        `${name} must be * or merchant ids separated by commas, such as mer_demo,mer_4k9x (got "${id}")`,
+      );
+  return [...new Set(ids)];
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = positiveInt(env, 'PORT', 3000, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -95,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET?.trim() || null,
     stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY?.trim() || null,
     stripeMerchantId: env.STRIPE_MERCHANT_ID?.trim() || null,
+    hardDeclineDunningMerchants: merchantListFrom(env, 'DUNNER_HARD_DECLINE_DUNNING_MERCHANTS'),
     workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
     workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),
     leaseMs: positiveInt(env, 'DUNNER_LEASE_MS', 60_000),

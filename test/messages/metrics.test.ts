@@ -131,19 +131,19 @@ describe('email metrics', () => {
     });
 
     const all = await metrics(w);
-    expect(all.totals).toEqual(counts(6, 5, 1, 4, 3, 2));
+    expect(all.totals).toEqual(counts(5, 4, 1, 4, 3, 2));
     // One strategy (the merchant's default), three steps.
     expect(new Set(all.by_strategy_step.map((g: Group) => g.strategy_id)).size).toBe(1);
     expect(all.by_strategy_step.map(pick)).toEqual([
-      // A, B, C and D's first notices; A and D recovered within 7 days.
-      { step: 'step_1', ...counts(4, 3, 1, 3, 2, 2) },
+      // A, B and C's first notices (D's hard-declined renewal sent its one message); A recovered.
+      { step: 'step_1', ...counts(3, 2, 1, 3, 2, 1) },
       // C's reminder only: A and D had recovered, B's address had bounced.
       { step: 'step_3', ...counts(1, 1, 0, 0, 0, 0) },
       { step: 'hard_decline', ...counts(1, 1, 0, 1, 1, 1) },
     ]);
 
     const withoutHardDecline = await metrics(w, { include_hard_decline: 'false' });
-    expect(withoutHardDecline.totals).toEqual(counts(5, 4, 1, 3, 2, 2));
+    expect(withoutHardDecline.totals).toEqual(counts(4, 3, 1, 3, 2, 1));
     expect(withoutHardDecline.by_strategy_step.map((g: Group) => g.step)).toEqual([
       'step_1',
       'step_3',
@@ -156,8 +156,10 @@ describe('email metrics', () => {
     const week2 = await metrics(w, { from: '2026-03-09T00:00:00Z', to: '2026-03-10T00:00:00Z' });
     expect(week2.totals).toMatchObject({ sent: 1, delivered: 1, bounced: 0, recoveries: 0 });
     // Recovered within 1 day of an email: D only (A paid on day 4).
-    const fast = await metrics(w, { recovery_days: '1', step: 'step_1' });
-    expect(fast.totals).toMatchObject({ sent: 4, recoveries: 1 });
+    const fast = await metrics(w, { recovery_days: '1' });
+    expect(fast.totals).toMatchObject({ sent: 5, recoveries: 1 });
+    const fastFirstNotices = await metrics(w, { recovery_days: '1', step: 'step_1' });
+    expect(fastFirstNotices.totals).toMatchObject({ sent: 3, recoveries: 0 });
     const bad = await w.api('GET', '/v1/metrics/email', { query: { recovery_days: '0' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('recovery_days');

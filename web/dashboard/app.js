@@ -20,6 +20,7 @@ const routes = [
   { path: /^\/templates\/([^/]+)$/, nav: 'templates', load: () => import('./pages/template.js') },
   { path: /^\/messages\/?$/, nav: 'messages', load: () => import('./pages/messages.js') },
   { path: /^\/webhooks\/?$/, nav: 'webhooks', load: () => import('./pages/webhooks.js') },
+  { path: /^\/settings\/?$/, nav: 'settings', load: () => import('./pages/settings.js') },
 ];
 
 const main = document.getElementById('main');

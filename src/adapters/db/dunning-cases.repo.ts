@@ -107,6 +107,7 @@ export async function findCaseLinkFacts(db: Db, merchantId: string, caseId: stri
       's.grace_days',
       's.past_due_since',
       'c.last_decline_at',
+      'c.hard_declined_at',
       'c.opened_at',
       'm.test_clock_at',
     ])

@@ -112,3 +112,14 @@ export async function getMerchant(db: Db, merchantId: string): Promise<MerchantR
     .where('merchant_id', '=', merchantId)
     .executeTakeFirstOrThrow();
 }
+
+/** Every merchant's id, oldest first (operator tasks over the whole instance). */
+export async function listMerchantIds(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('merchants')
+    .select('merchant_id')
+    .orderBy('created_at')
+    .orderBy('merchant_id')
+    .execute();
+  return rows.map((r) => r.merchant_id);
+}

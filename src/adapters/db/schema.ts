@@ -130,6 +130,8 @@ export type DunningCasesTable = {
   quick_retry_at: Date | null;
   quick_retries: Generated<number>;
   last_decline_at: Date | null;
+  /** When hard-decline dunning last sent its message for this case; its links follow the 3-hour rule. */
+  hard_declined_at: Date | null;
   renewal_retry_reason: string | null;
   lease_owner: string | null;
   lease_until: Date | null;

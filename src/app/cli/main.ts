@@ -23,6 +23,9 @@ Environment:
   STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_PUBLISHABLE_KEY
                          Stripe keys for a single-merchant set-up (see docs/stripe.md)
   STRIPE_MERCHANT_ID     the merchant those keys belong to
+  DUNNER_HARD_DECLINE_DUNNING_MERCHANTS
+                         merchants \`serve\` makes hard-decline dunning available to at each
+                         start: mer_a,mer_b or * (every merchant); docs/hard-decline-dunning.md
   DUNNER_DEBUG=1         print stack traces of unexpected errors`;
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
@@ -148,6 +151,30 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
         });
       },
     );
+
+  merchant
+    .command('hard-decline-dunning')
+    .description(
+      'make hard-decline dunning available to a merchant (the merchant then activates it), or withdraw it',
+    )
+    .option('--available <id>', 'the merchant may activate it (POST /v1/merchant, dashboard)')
+    .option('--unavailable <id>', 'withdraw it; this also switches it off for the merchant')
+    .action(async (opts: { available?: string; unavailable?: string }) => {
+      if ((opts.available === undefined) === (opts.unavailable === undefined))
+        throw new InvalidArgumentError('give either --available <id> or --unavailable <id>');
+      const merchantId = (opts.available ?? opts.unavailable)!;
+      const available = opts.available !== undefined;
+      await withDatabase(async (deps) => {
+        const { setHardDeclineDunning } = await import('../use-cases/hard-decline-dunning.ts');
+        const done = await setHardDeclineDunning(deps, { merchantId, available });
+        if (!done.ok) throw new UsageFailure(done.error.message);
+        io.stdout.write(
+          available
+            ? `Hard-decline dunning is available to ${merchantId}; it is ${done.value.active ? 'active' : 'off until the merchant activates it'}.\n`
+            : `Hard-decline dunning is no longer available to ${merchantId}, and is off.\n`,
+        );
+      });
+    });
 
   program
     .command('api-key')

@@ -14,6 +14,7 @@ import type { Deps } from '../deps.ts';
 import { buildApp } from '../http/app.ts';
 import type { Services } from '../http/v1/kit.ts';
 import { newId } from '../ids.ts';
+import { applyHardDeclineDunningConfig } from '../use-cases/hard-decline-dunning.ts';
 import { dispatchSideEffects } from '../worker/side-effects.ts';
 import {
   GATEWAY_CALLS_IN_FLIGHT,
@@ -46,6 +47,26 @@ export type ServeOptions = {
   stderr?: NodeJS.WritableStream;
 };
 
+/** DUNNER_HARD_DECLINE_DUNNING_MERCHANTS: what the operator makes available at every start. */
+async function applyOperatorSwitches(
+  deps: Deps,
+  config: Config,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): Promise<void> {
+  const listed = config.hardDeclineDunningMerchants;
+  if (listed !== 'all' && listed.length === 0) return;
+  const { madeAvailable, unknown } = await applyHardDeclineDunningConfig(deps, listed);
+  if (madeAvailable.length > 0)
+    stdout.write(
+      `Hard-decline dunning is now available to ${madeAvailable.join(', ')} (DUNNER_HARD_DECLINE_DUNNING_MERCHANTS).\n`,
+    );
+  if (unknown.length > 0)
+    stderr.write(
+      `DUNNER_HARD_DECLINE_DUNNING_MERCHANTS names no merchant ${unknown.join(', ')}; ignored.\n`,
+    );
+}
+
 export async function serve(options: ServeOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -75,6 +96,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const prepareDemo = options.demo && !(await demoMerchantExists(deps));
     if (prepareDemo) await createDemoMerchant(deps);
     if (options.demo) await ensureDemoOperator(db, DEMO_MERCHANT_ID);
+    await applyOperatorSwitches(deps, config, stdout, stderr);
     if (options.signal.aborted) return;
 
     const services: Services = { ...deps, config };

@@ -244,6 +244,7 @@ export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
     quick_retry_at: null,
     quick_retries: 0,
     last_decline_at: data.lastDeclineAt ?? null,
+    hard_declined_at: null,
     next_action_at: nextActionAt(data, def),
     amount_due_minor: f.amountMinor,
     currency: sub.currency,

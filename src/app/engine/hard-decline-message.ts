@@ -1,7 +1,10 @@
 // The message hard-decline dunning sends (SPEC section 4), written in the transaction that
-// records the hard-declined automatic renewal. Its switches are set by setHardDeclineDunning.
+// records the hard-declined automatic renewal. Its switches are set by setHardDeclineDunning. The
+// case keeps the attempt's time (hard_declined_at): its step messages and every update link of it
+// follow the link rule from then on (stepMessageAfterHardDecline, update-links.ts).
 import type { Db } from '../../adapters/db/connect.ts';
-import type { AttemptRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
+import { updateRow } from '../../adapters/db/unit-of-work.ts';
 import { updateLinkValidity } from '../../domain/subscription/update-link.ts';
 import { queueMessageIn } from './cases.ts';
 import { type Work, withWork } from './world.ts';
@@ -20,7 +23,7 @@ export function sendHardDeclineMessageIn(
   w: Work,
   sub: SubscriptionRow,
   attempt: AttemptRow,
-  caseId: string,
+  row: CaseRow,
   at: Date,
 ): boolean {
   if (!sub.auto_renew) return false;
@@ -36,9 +39,16 @@ export function sendHardDeclineMessageIn(
     },
     at,
   );
+  row.hard_declined_at = at;
+  updateRow(
+    w.unit,
+    'dunning_cases',
+    { merchant_id: row.merchant_id, case_id: row.case_id },
+    { hard_declined_at: at },
+  );
   return queueMessageIn(w.unit, {
     merchantId: sub.merchant_id,
-    caseId,
+    caseId: row.case_id,
     subscriptionId: sub.subscription_id,
     customerId: sub.customer_id,
     template: 'hard_decline',
@@ -59,10 +69,8 @@ export async function sendHardDeclineMessage(
   trx: Db,
   sub: SubscriptionRow,
   attempt: AttemptRow,
-  caseId: string,
+  row: CaseRow,
   at: Date,
 ): Promise<boolean> {
-  return withWork(trx, { subs: [sub] }, (w) =>
-    sendHardDeclineMessageIn(w, sub, attempt, caseId, at),
-  );
+  return withWork(trx, { subs: [sub] }, (w) => sendHardDeclineMessageIn(w, sub, attempt, row, at));
 }

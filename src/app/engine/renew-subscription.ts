@@ -373,7 +373,7 @@ function applyRenewalOutcomeIn(
         scope: scopeIn(w.world, sub),
       });
       if (outcome.classification.category === 'hard')
-        sendHardDeclineMessageIn(w, sub, attempt, opened.case_id, now);
+        sendHardDeclineMessageIn(w, sub, attempt, opened, now);
       return 'failed';
     }
     default: {

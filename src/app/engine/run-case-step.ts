@@ -21,6 +21,7 @@ import {
 } from '../../domain/case/case.ts';
 import { messageIntent } from '../../domain/case/message-intent.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
+import { stepMessageAfterHardDecline } from '../../domain/subscription/update-link.ts';
 import type { Deps } from '../deps.ts';
 import {
   type AttemptOutcomeRecord,
@@ -344,7 +345,7 @@ function applyAnswerIn(w: Work, locked: Locked, attempt: AttemptRow, result: Cha
   }
   saveCaseIn(w, row, update.case, def, { now, pending_attempt_id: null });
   if (attempt.purpose === 'renewal_retry' && outcome.classification.category === 'hard') {
-    sendHardDeclineMessageIn(w, sub, attempt, row.case_id, now);
+    sendHardDeclineMessageIn(w, sub, attempt, row, now);
   }
   releaseCaseIn(w, row);
   if (update.message)
@@ -381,6 +382,25 @@ function queueStepMessage(
   at: Date,
   category: DeclineCategory | null,
 ): void {
+  let details: Record<string, unknown> | undefined;
+  if (row.hard_declined_at) {
+    // Hard-decline dunning sent the case's message already; its links follow SPEC section 4.
+    const answer = stepMessageAfterHardDecline(
+      {
+        state: sub.state,
+        graceDays: sub.grace_days,
+        pastDueSince: sub.past_due_since,
+        declinedAt: row.hard_declined_at,
+        stepIndex,
+      },
+      at,
+    );
+    if (!answer.send) {
+      recordDecision(w, row, at, `step ${stepIndex + 1} sends no message: ${answer.why}`, 'skip');
+      return;
+    }
+    details = { update_link_expires_at: answer.linkExpiresAt?.toISOString() ?? null };
+  }
   queueMessageIn(w.unit, {
     intent: messageIntent(category),
     merchantId: row.merchant_id,
@@ -392,5 +412,6 @@ function queueStepMessage(
     dedupeKey: `msg_${row.case_id}_step_${stepIndex}`,
     step: `step_${stepIndex + 1}`,
     at,
+    ...(details ? { details } : {}),
   });
 }

@@ -4,6 +4,7 @@
 // the link expired or was used.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../adapters/db/connect.ts';
+import { findCaseLinkFacts } from '../../adapters/db/dunning-cases.repo.ts';
 import {
   countUpdateLinkVisit,
   ensureLinkSigningKey,
@@ -12,6 +13,8 @@ import {
   insertUpdateLink,
   markCaseUpdateLinksUsed,
 } from '../../adapters/db/update-links.repo.ts';
+import type { SubscriptionState } from '../../domain/subscription/state.ts';
+import { updateLinkValidity } from '../../domain/subscription/update-link.ts';
 import { newId } from '../ids.ts';
 
 export type { UpdateLinkRow } from '../../adapters/db/update-links.repo.ts';
@@ -82,7 +85,35 @@ export async function verifyUpdateLinkToken(
   if (link.used_at) return { ok: false, reason: 'used' };
   const at = typeof now === 'function' ? await now(merchantId) : now;
   if (at.getTime() >= link.expires_at.getTime()) return { ok: false, reason: 'expired' };
+  const facts = await findCaseLinkFacts(db, merchantId, link.case_id);
+  if (facts && !hardDeclineLinkWorks({ sub_state: facts.state, ...facts }, at))
+    return { ok: false, reason: 'expired' };
   return { ok: true, link };
+}
+
+/**
+ * Every link of a case where hard-decline dunning sent its message, whichever message carried it,
+ * works only while SPEC section 4 allows: subscription active or in grace; no grace, 3 hours.
+ */
+export function hardDeclineLinkWorks(
+  facts: {
+    sub_state: SubscriptionState;
+    grace_days: number;
+    past_due_since: Date | null;
+    hard_declined_at: Date | null;
+  },
+  at: Date,
+): boolean {
+  if (!facts.hard_declined_at) return true;
+  return updateLinkValidity(
+    {
+      state: facts.sub_state,
+      graceDays: facts.grace_days,
+      pastDueSince: facts.past_due_since,
+      declinedAt: facts.hard_declined_at,
+    },
+    at,
+  ).valid;
 }
 
 /** Counts a visit (the click metric of the message that carried the link). */

@@ -30,6 +30,7 @@ import { verdictForCredential } from '../engine/credential-history.ts';
 import { newId } from '../ids.ts';
 import { ok, type Result } from '../result.ts';
 import {
+  hardDeclineLinkWorks,
   markUpdateLinkUsed,
   type UpdateLinkRow,
   verifyUpdateLinkToken,
@@ -78,6 +79,15 @@ export async function payFromUpdateLink(
     const locked = await lockLinkCase(trx, link);
     if (locked.kind === 'rejected') return locked;
     const { row, sub } = locked;
+    // Checked again under the lock, at the time the charge is recorded: a page opened at 2 h 59
+    // and sent at 3 h 01 takes no card (SPEC section 4).
+    const facts = {
+      sub_state: sub.state,
+      grace_days: sub.grace_days,
+      past_due_since: sub.past_due_since,
+      hard_declined_at: row.hard_declined_at,
+    };
+    if (!hardDeclineLinkWorks(facts, at)) return { kind: 'rejected', reason: 'expired' };
     if (row.pending_attempt_id || locked.leased) return { kind: 'busy', at };
 
     const chosen = await chooseMethod(trx, row, sub, input.method, at);

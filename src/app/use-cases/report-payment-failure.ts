@@ -203,7 +203,7 @@ export async function reportPaymentFailure(
       openedCase = openBefore === undefined;
       await setAttemptCase(trx, sub.merchant_id, pending.attempt_id, caseId);
       if (classification.category === 'hard')
-        await sendHardDeclineMessage(trx, sub, pending, caseId, failedAt);
+        await sendHardDeclineMessage(trx, sub, pending, row, failedAt);
       why = openedCase
         ? `dunning case opened (${classification.category})`
         : 'the open dunning case continues its schedule with the added amount';

@@ -58,7 +58,7 @@ export async function updateMerchantSettings(
       if (input.hardDeclineDunning && !current.available)
         return fail(
           'invalid_state',
-          'hard-decline dunning is not available for this merchant yet; the operator enables it first',
+          'hard-decline dunning is not available for this merchant yet: whoever runs this Dunner deployment makes it available first (dunner merchant hard-decline-dunning --available, or DUNNER_HARD_DECLINE_DUNNING_MERCHANTS)',
           'hard_decline_dunning',
         );
       settings.hard_decline_dunning = {

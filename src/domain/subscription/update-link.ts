@@ -41,3 +41,30 @@ export function updateLinkValidity(input: UpdateLinkInput, now: Date): UpdateLin
         why: 'no grace period and more than 3 hours since the declined attempt',
       };
 }
+
+export type StepMessageAfterHardDecline =
+  | { send: true; linkExpiresAt: Date | null }
+  | { send: false; why: string };
+
+/**
+ * A strategy step's message in a case where hard-decline dunning sent its message. That message is
+ * the case's first notice, so the first step sends nothing more; a later step's message goes out
+ * only while its update link would work, and that link expires when the rule above says.
+ */
+export function stepMessageAfterHardDecline(
+  input: UpdateLinkInput & { readonly stepIndex: number },
+  now: Date,
+): StepMessageAfterHardDecline {
+  if (input.stepIndex === 0)
+    return {
+      send: false,
+      why: `the hard-decline message sent at ${input.declinedAt.toISOString()} is this case's first notice: one hard-declined renewal sends one message`,
+    };
+  const link = updateLinkValidity(input, now);
+  if (!link.valid)
+    return {
+      send: false,
+      why: `its update link would not work (${link.why}), and the message asks for a new payment method through it`,
+    };
+  return { send: true, linkExpiresAt: link.expiresAt };
+}

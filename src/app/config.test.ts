@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('DUNNER_HARD_DECLINE_DUNNING_MERCHANTS', () => {
+  const merchants = (value: string | undefined) =>
+    loadConfig({ DUNNER_HARD_DECLINE_DUNNING_MERCHANTS: value }).hardDeclineDunningMerchants;
+
+  it.each([
+    [undefined, []],
+    ['', []],
+    ['*', 'all'],
+    [' * ', 'all'],
+    ['mer_a', ['mer_a']],
+    ['mer_a, mer_b,,mer_a', ['mer_a', 'mer_b']],
+  ])('%j makes it available to %j', (value, expected) => {
+    expect(merchants(value)).toEqual(expected);
+  });
+
+  it.each(['mer_a;mer_b', 'cus_1', 'mer_a,*', 'mer_A'])(
+    'refuses %j, naming the variable',
+    (value) => {
+      expect(() => merchants(value)).toThrow(ConfigError);
+      expect(() => merchants(value)).toThrow(/DUNNER_HARD_DECLINE_DUNNING_MERCHANTS/);
+    },
+  );
+});
