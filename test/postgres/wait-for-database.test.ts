@@ -67,7 +67,9 @@ describe('serve while the database is unreachable', () => {
         child!.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${output}`)));
         check();
       });
-    await printed(/PostgreSQL at \S+ is not available \(unreachable \(ECONNREFUSED\)\); trying again in/);
+    await printed(
+      /PostgreSQL at \S+ is not available \(unreachable \(ECONNREFUSED\)\); trying again in/,
+    );
     expect(child.exitCode).toBeNull();
 
     // The database comes back: a relay to the real server opens on the port serve is trying.
