@@ -14,8 +14,11 @@ import { type DatabaseHandle, openDatabase } from '../src/adapters/db/connect.ts
 import { migrate } from '../src/adapters/db/migrate.ts';
 import { createTestGateway } from '../src/adapters/gateways/test-gateway/test-gateway.ts';
 import { systemClock } from '../src/app/clock.ts';
+import { unwrap } from '../src/app/result.ts';
+import { createWebhookEndpoint } from '../src/app/webhooks/endpoints.ts';
 import { drain, GATEWAY_CALLS_IN_FLIGHT, workerLanes } from '../src/app/worker/worker.ts';
 import { rawClaimAndUpdate } from './raw-claim.ts';
+import { countRows, ROW_KINDS, type RowCounts, rowsBetween, totalRows } from './rows-written.ts';
 import { seedDueCases, seedDueRenewals } from './seed-due-cases.ts';
 import { type StatementCounts, statementCounter } from './statement-counter.ts';
 import type { WorkerProcessArgs, WorkerProcessReport } from './worker-process.ts';
@@ -27,6 +30,9 @@ const SIZES = {
   /** PGlite steps are an order slower today: fewer rows keep the run short; ratios still compare. */
   pgliteCases: env('BENCH_PGLITE_CASES', 300),
   pgliteRenewals: env('BENCH_PGLITE_RENEWALS', 300),
+  /** The same due cases for a merchant with one webhook endpoint taking every event (0: skip). */
+  endpointCases: env('BENCH_ENDPOINT_CASES', env('BENCH_CASES', 1_000)),
+  pgliteEndpointCases: env('BENCH_PGLITE_ENDPOINT_CASES', env('BENCH_PGLITE_CASES', 300)),
   rawRepeats: env('BENCH_RAW_REPEATS', 5),
   batchSize: env('BENCH_BATCH_SIZE', 100),
   /** Gateway calls one worker's batch keeps in flight (the engine's default). */
@@ -74,12 +80,21 @@ async function createPgDatabase(suffix: string): Promise<{ url: string; drop(): 
 
 // ---- One backend, in its own child process ----
 
-type EngineRun = { n: number; seconds: number; perSecond: number; counts: StatementCounts };
+type EngineRun = {
+  n: number;
+  seconds: number;
+  perSecond: number;
+  counts: StatementCounts;
+  /** Rows inserted during the drain, by table. */
+  rows: RowCounts;
+};
 type BackendFigures = {
   backend: 'pglite' | 'postgres';
   rssAtOpenMb: number;
   raw: { rowsPerSecond: number; runs: number[] };
   steps: EngineRun;
+  /** The due cases again, for a merchant with one endpoint subscribed to `*`. */
+  withEndpoint: EngineRun | null;
   renewals: EngineRun;
   peakRssMb: number;
 };
@@ -124,19 +139,36 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
     }
 
     const engineRun = async (merchant: string, n: number): Promise<EngineRun> => {
+      const rowsBefore = await countRows(handle);
       const stop = counter.start();
       const started = process.hrtime.bigint();
       await drain(deps, { ...options, merchantId: merchant });
       const s = seconds(started);
       const counts = stop();
+      const rows = rowsBetween(rowsBefore, await countRows(handle));
       // What drain returns may change with the engine; the database says whether all was done.
       const left = await stillDue(handle, merchant);
       if (left > 0) throw new Error(`drain returned with ${left} of ${n} items still due`);
-      return { n, seconds: s, perSecond: n / s, counts };
+      return { n, seconds: s, perSecond: n / s, counts, rows };
     };
     say('engine drain');
     const steps = await engineRun(merchantId, cases);
-    say(`${steps.perSecond.toFixed(0)} steps/s; renewals`);
+    say(`${steps.perSecond.toFixed(0)} steps/s`);
+    const endpointCases = backend === 'pglite' ? SIZES.pgliteEndpointCases : SIZES.endpointCases;
+    let withEndpoint: EngineRun | null = null;
+    if (endpointCases > 0) {
+      const hooked = await seedDueCases(handle, endpointCases);
+      unwrap(
+        await createWebhookEndpoint(deps, {
+          merchantId: hooked,
+          url: 'https://hooks.bench.example/dunner',
+          enabledEvents: ['*'],
+        }),
+      );
+      say('engine drain, one webhook endpoint');
+      withEndpoint = await engineRun(hooked, endpointCases);
+    }
+    say('renewals');
     const renewalMerchant = await seedDueRenewals(handle, renewalCount);
     const renewals = await engineRun(renewalMerchant, renewalCount);
     return {
@@ -144,6 +176,7 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
       rssAtOpenMb,
       raw: { rowsPerSecond: median(runs), runs },
       steps,
+      withEndpoint,
       renewals,
       peakRssMb: peakRssMb(),
     };
@@ -372,6 +405,14 @@ function runChild(backend: 'pglite' | 'postgres'): BackendFigures {
   return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as BackendFigures;
 }
 
+const ROWS_LEGEND = 'all (events / webhook outbox / message outbox / attempts / other)';
+
+/** Rows inserted per item: the total, then by table as ROWS_LEGEND lists them. */
+function rowsPerItem(run: EngineRun): string {
+  const each = (x: number) => (x / run.n).toFixed(1);
+  return `${each(totalRows(run.rows))} (${ROW_KINDS.map((k) => each(run.rows[k])).join(' / ')})`;
+}
+
 function printBackends(results: BackendFigures[]): void {
   const [lite, pgr] = results as [BackendFigures, BackendFigures];
   const per = (c: StatementCounts, k: keyof StatementCounts, run: EngineRun) => c[k] / run.n;
@@ -392,6 +433,21 @@ function printBackends(results: BackendFigures[]): void {
       'target ≤ 6',
     ],
     ['commits per step (engine)', (r) => f1(per(r.steps.counts, 'engineCommits', r.steps))],
+    ['rows inserted per step (engine)', (r) => rowsPerItem(r.steps), ROWS_LEGEND],
+    [
+      'with one webhook endpoint (*): due cases',
+      (r) => (r.withEndpoint ? String(r.withEndpoint.n) : 'skipped'),
+    ],
+    ['  engine steps/s', (r) => (r.withEndpoint ? f0(r.withEndpoint.perSecond) : '')],
+    [
+      '  statements per step (engine)',
+      (r) =>
+        r.withEndpoint ? f1(per(r.withEndpoint.counts, 'engineStatements', r.withEndpoint)) : '',
+    ],
+    [
+      '  rows inserted per step (engine)',
+      (r) => (r.withEndpoint ? rowsPerItem(r.withEndpoint) : ''),
+    ],
     [
       'statements per step (gateway ledger)',
       (r) => f1(per(r.steps.counts, 'ledgerStatements', r.steps)),
@@ -410,6 +466,7 @@ function printBackends(results: BackendFigures[]): void {
       'commits per renewal (engine)',
       (r) => f1(per(r.renewals.counts, 'engineCommits', r.renewals)),
     ],
+    ['rows inserted per renewal (engine)', (r) => rowsPerItem(r.renewals), ROWS_LEGEND],
     ['RSS after open (MB)', (r) => f0(r.rssAtOpenMb)],
     ['peak RSS (MB)', (r) => f0(r.peakRssMb)],
   ];

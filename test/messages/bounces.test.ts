@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setCustomerChannels } from '../../src/app/messages/customer-channels.ts';
 import { unwrap } from '../../src/app/result.ts';
+import { createWebhookEndpoint } from '../../src/app/webhooks/endpoints.ts';
 import { at } from '../support/world.ts';
 import {
   createMessageWorld,
@@ -82,6 +83,14 @@ describe('an SMTP rejection at send time', () => {
     });
     const customerId = (await world.subscription(subscriptionId)).row.customer_id;
     await emailThenSlack(world, customerId, slack.url);
+    // The merchant listens for customer events (a row is queued only for an endpoint that does).
+    unwrap(
+      await createWebhookEndpoint(world.deps, {
+        merchantId: world.merchantId,
+        url: 'https://billing.shop.example/dunner',
+        enabledEvents: ['customer.*'],
+      }),
+    );
     await world.advanceTo(at('2026-03-02T10:00:00Z'));
 
     await world.dispatch();
@@ -125,9 +134,9 @@ describe('an SMTP rejection at send time', () => {
       .where('merchant_id', '=', world.merchantId)
       .where('topic', '=', 'webhook')
       .execute();
-    expect(webhookRows.map((r) => (r.payload as { type: string }).type)).toContain(
+    expect(webhookRows.map((r) => (r.payload as { type: string }).type)).toEqual([
       'customer.email_bounced',
-    );
+    ]);
 
     // The API shows the address as undeliverable.
     const channels = await world.api('GET', `/v1/customers/${customerId}/channels`);

@@ -1,5 +1,6 @@
 // Every state change records its event and, in the same transaction and statement, the outbox
-// rows that carry it out of the process (webhooks; customer messages through queueMessage).
+// rows that carry it out of the process (webhooks, when an endpoint would receive it; customer
+// messages through queueMessage).
 import type { Db } from './connect.ts';
 import { addEvent, addMessage, flushUnit, newUnit } from './unit-of-work.ts';
 
@@ -12,7 +13,7 @@ export type EventInput = {
   data?: Record<string, unknown>;
 };
 
-/** One event and its webhook outbox row, in one statement (see unit-of-work.ts). */
+/** One event and its webhook outbox row if any, in one statement (see unit-of-work.ts). */
 export async function recordEvent(trx: Db, e: EventInput): Promise<void> {
   const u = newUnit();
   addEvent(u, e);

@@ -2,6 +2,7 @@
 // `flushUnit` then writes it with a handful of multi-row statements, whatever the batch size.
 // Rows travel as one JSON parameter each (jsonb_populate_recordset), typed by the table itself.
 import { sql } from 'kysely';
+import { publicTypeOf } from '../../domain/webhooks/public-events.ts';
 import type { Db } from './connect.ts';
 import type { EventInput, MessageIntent } from './events.repo.ts';
 
@@ -162,7 +163,9 @@ async function updateRows(trx: Db, table: Table, rows: Row[]): Promise<void> {
 /**
  * Events, messages and the outbox rows that carry them out, in one statement: new messages go to
  * the outbox (a dedupe key already there is skipped, with its event), then every event in order,
- * then one webhook row per event, derived from the event itself.
+ * then a webhook row for each event that an enabled endpoint of its merchant would receive at
+ * this moment (the fan-out's own test, `acceptsEvent` on the public type, in SQL). An endpoint
+ * committed while this statement runs may miss its events (docs/webhooks.md).
  */
 async function insertEntries(trx: Db, entries: Entry[]): Promise<void> {
   const input = entries.map(({ event: e, message: m }, ord) => ({
@@ -176,11 +179,14 @@ async function insertEntries(trx: Db, entries: Entry[]): Promise<void> {
     msg_dedupe: m?.dedupeKey ?? null,
     msg_payload: m ? messagePayload(m) : null,
     msg_at: m?.at ?? null,
+    public_type: publicTypeOf(e.type),
   }));
   await sql`WITH input AS (
       SELECT * FROM jsonb_to_recordset(${json(input)}::jsonb) AS x(ord int, merchant_id text, type text,
         subscription_id text, case_id text, data jsonb, occurred_at timestamptz, msg_dedupe text,
-        msg_payload jsonb, msg_at timestamptz)
+        msg_payload jsonb, msg_at timestamptz, public_type text)
+    ), published AS (
+      SELECT DISTINCT type, public_type FROM input WHERE public_type IS NOT NULL
     ), msg AS (
       INSERT INTO outbox (merchant_id, topic, event_id, case_id, dedupe_key, payload, available_at)
       SELECT merchant_id, 'message', NULL, case_id, msg_dedupe, msg_payload, msg_at
@@ -198,13 +204,20 @@ async function insertEntries(trx: Db, entries: Entry[]): Promise<void> {
       RETURNING merchant_id, event_id, type, subscription_id, case_id, data, occurred_at
     )
     INSERT INTO outbox (merchant_id, topic, event_id, case_id, dedupe_key, payload, available_at)
-    SELECT merchant_id, 'webhook', event_id, case_id, 'evt_' || event_id,
-      jsonb_build_object('type', type, 'subscription_id', subscription_id, 'case_id', case_id)
-        || data
-        || jsonb_build_object('event_id', event_id,
-             'occurred_at', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
-      occurred_at
-    FROM ev ORDER BY event_id`.execute(trx);
+    SELECT ev.merchant_id, 'webhook', ev.event_id, ev.case_id, 'evt_' || ev.event_id,
+      jsonb_build_object('type', ev.type, 'subscription_id', ev.subscription_id, 'case_id', ev.case_id)
+        || ev.data
+        || jsonb_build_object('event_id', ev.event_id,
+             'occurred_at', to_char(ev.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+      ev.occurred_at
+    FROM ev JOIN published p ON p.type = ev.type
+    WHERE EXISTS (
+      SELECT 1 FROM webhook_endpoints w, jsonb_array_elements_text(w.enabled_events) AS f(pattern)
+      WHERE w.merchant_id = ev.merchant_id AND w.status = 'enabled'
+        AND (f.pattern = '*' OR f.pattern = p.public_type
+          OR (right(f.pattern, 2) = '.*' AND starts_with(p.public_type, left(f.pattern, -1))))
+    )
+    ORDER BY ev.event_id`.execute(trx);
 }
 
 /** The outbox payload of a customer message (what the dispatcher reads). */

@@ -12,8 +12,18 @@ export function resolveZone(timeZone: string): { zone: string; note: string } {
 
 /** "Tue 16 Jun 09:12 Europe/Berlin": the customer's wall clock, as an operator reads it in a case timeline. */
 export function formatLocal(at: Date, zone: string): string {
+  if (zone === 'UTC') {
+    const hm = at.toISOString().slice(11, 16);
+    return `${WEEKDAYS[at.getUTCDay()]} ${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${hm} UTC`;
+  }
   return `${DateTime.fromJSDate(at, { zone }).setLocale('en-US').toFormat('ccc d LLL HH:mm')} ${zone}`;
 }
+
+// In UTC the wall clock is the instant itself: no zone lookup (luxon's English names, en-US).
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** "Mon 15 Jun" for a local calendar date given as ISO (yyyy-MM-dd). */
 export function formatLocalDate(isoDate: string): string {
@@ -34,11 +44,23 @@ export function startOfLocalDate(isoDate: string, zone: string): Date {
  * The first local morning that overlaps [earliest, until), as the open part of it; null when none does.
  * Each day's morning is built from its wall-clock hours, so a DST change keeps 07:00 at 07:00.
  */
-function firstMorningSlot(
+export function firstMorningSlot(
   earliest: Date,
   until: Date,
   zone: string,
 ): { startMs: number; endMs: number } | null {
+  if (zone === 'UTC') {
+    for (
+      let dayMs = Math.floor(earliest.getTime() / DAY_MS) * DAY_MS;
+      dayMs < until.getTime();
+      dayMs += DAY_MS
+    ) {
+      const startMs = Math.max(dayMs + LOCAL_MORNING.startHour * HOUR_MS, earliest.getTime());
+      const endMs = Math.min(dayMs + LOCAL_MORNING.endHour * HOUR_MS, until.getTime());
+      if (startMs < endMs) return { startMs, endMs };
+    }
+    return null;
+  }
   let day = DateTime.fromJSDate(earliest, { zone }).startOf('day');
   while (day.toMillis() < until.getTime()) {
     const at = (hour: number) =>

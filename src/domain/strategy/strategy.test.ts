@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   endsAfterFirstFailure,
@@ -159,4 +160,17 @@ describe('stepDueAt', () => {
     expect(stepDueAt(NOW, 8, 'UTC').toISOString()).toBe('2026-03-09T15:00:00.000Z');
     expect(stepDueAt(NOW, 8, 'Asia/Tokyo').toISOString()).toBe('2026-03-09T15:00:00.000Z');
   });
+
+  it.each(['UTC', 'Etc/UTC', NY, 'Europe/London', 'Australia/Sydney'])(
+    'gives the calendar sum in %s on every day of a year, asked once or again',
+    (zone) => {
+      for (let day = 1; day <= 366; day++) {
+        const expected = DateTime.fromJSDate(NOW, { zone })
+          .plus({ days: day - 1 })
+          .toJSDate();
+        expect(stepDueAt(NOW, day, zone)).toEqual(expected);
+        expect(stepDueAt(NOW, day, zone)).toEqual(expected);
+      }
+    },
+  );
 });

@@ -97,7 +97,21 @@ export function endsAfterFirstFailure(def: StrategyDefinition): boolean {
  */
 export function stepDueAt(firstFailureAt: Date, day: number, timeZone: string): Date {
   if (day <= 1) return firstFailureAt;
-  return DateTime.fromJSDate(firstFailureAt, { zone: timeZone })
+  // UTC has no DST: a local day is 24 hours, so the sum is exact without a zone lookup.
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC')
+    return new Date(firstFailureAt.getTime() + (day - 1) * DAY_MS);
+  // A step plans, saves and reschedules against the same few days of its case: computed once.
+  const key = `${firstFailureAt.getTime()} ${day} ${timeZone}`;
+  const known = dueAtMs.get(key);
+  if (known !== undefined) return new Date(known);
+  const at = DateTime.fromJSDate(firstFailureAt, { zone: timeZone })
     .plus({ days: day - 1 })
     .toJSDate();
+  if (dueAtMs.size >= DUE_AT_CACHE_SIZE) dueAtMs.clear();
+  dueAtMs.set(key, at.getTime());
+  return at;
 }
+
+const DAY_MS = 86_400_000;
+const DUE_AT_CACHE_SIZE = 10_000;
+const dueAtMs = new Map<string, number>();

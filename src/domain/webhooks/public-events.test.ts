@@ -3,6 +3,7 @@ import {
   PUBLIC_EVENT_TYPES,
   PUBLIC_EVENTS,
   publicEventSpec,
+  publicTypeOf,
   toPublicEvent,
 } from './public-events.ts';
 
@@ -161,5 +162,15 @@ describe('toPublicEvent', () => {
   it('finds a spec by public type', () => {
     expect(publicEventSpec('dunning.started')?.from).toEqual(['dunning_case.opened']);
     expect(publicEventSpec('dunning_case.opened')).toBeUndefined();
+  });
+
+  it.each([
+    ['payment_attempt.failed', 'payment.failed'],
+    ['dunning_case.unpaid', 'dunning.ended'],
+    ['subscription.past_due', 'subscription.past_due'],
+    ['message.queued', null],
+    ['webhook_endpoint.created', null],
+  ])('publishes %s under %s', (internal, published) => {
+    expect(publicTypeOf(internal)).toBe(published);
   });
 });

@@ -429,6 +429,11 @@ export type PublicEvent = {
   data: Record<string, unknown>;
 };
 
+/** The public type an internal event is published under, or null when it is not published. */
+export function publicTypeOf(internalType: string): string | null {
+  return BY_INTERNAL_TYPE.get(internalType)?.type ?? null;
+}
+
 /** The public form of an internal event, or null when the event is not published. */
 export function toPublicEvent(event: InternalEvent): PublicEvent | null {
   const spec = BY_INTERNAL_TYPE.get(event.type);
