@@ -25,6 +25,12 @@ export type Config = {
   stripePublishableKey: string | null;
   /** The one merchant the environment's Stripe keys belong to; unset: every merchant without its own. */
   stripeMerchantId: string | null;
+  /**
+   * Test-mode merchants may send webhooks and channel messages to this machine (127.0.0.1,
+   * localhost, ::1): for development and tests only. Live mode never may, nor may any mode reach
+   * private, link-local or metadata addresses (docs/webhooks.md).
+   */
+  allowLoopbackUrls: boolean;
 };
 
 type Env = Record<string, string | undefined>;
@@ -81,6 +87,13 @@ function urlOrNull(env: Env, name: string, protocols: string[]): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = positiveInt(env, 'PORT', 3000, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -95,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET?.trim() || null,
     stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY?.trim() || null,
     stripeMerchantId: env.STRIPE_MERCHANT_ID?.trim() || null,
+    allowLoopbackUrls: flag(env, 'DUNNER_ALLOW_LOOPBACK_URLS'),
     workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
     workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),
     leaseMs: positiveInt(env, 'DUNNER_LEASE_MS', 60_000),

@@ -45,7 +45,8 @@ async function setUp() {
   world = await createWorld({ preset: 'gentle_30', start: START });
   // The receiver's wall clock; the merchant's business time is its own test clock.
   const wall = fixedClock(at('2026-07-14T09:00:00Z'));
-  const deps: WebhookDeps = { db: world.db, clock: wall };
+  // The receiver listens on 127.0.0.1: this deployment allows loopback for test mode.
+  const deps: WebhookDeps = { db: world.db, clock: wall, config: { allowLoopbackUrls: true } };
   return { world, wall, deps };
 }
 
