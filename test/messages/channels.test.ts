@@ -35,6 +35,8 @@ const message = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
   html: '<p>Hi Ada</p>',
   updateUrl: 'https://dunner.test/pay/abc',
   sentAt: new Date(),
+  // The receivers listen on 127.0.0.1: a test merchant on a deployment that allows it.
+  allowLoopback: true,
   meta: {
     merchantId: 'mer_1',
     customerId: 'cus_1',
@@ -207,10 +209,13 @@ describe('the customer’s channels decide where a step’s message goes', () =>
     });
     const customerId = (await world.subscription(subscriptionId)).row.customer_id;
     unwrap(
-      await setCustomerChannels(world.db, world.merchantId, customerId, [
-        { type: 'telegram', chat_id: 31337 },
-        { type: 'email' },
-      ]),
+      await setCustomerChannels(
+        world.db,
+        world.merchantId,
+        customerId,
+        [{ type: 'telegram', chat_id: 31337 }, { type: 'email' }],
+        world.services.config,
+      ),
     );
     await world.advanceTo(new Date('2026-03-02T10:00:00Z'));
 
@@ -248,9 +253,13 @@ describe('the customer’s channels decide where a step’s message goes', () =>
     const customerId = (await world.subscription(subscriptionId)).row.customer_id;
     const secret = 'in-app-secret-0123456789';
     unwrap(
-      await setCustomerChannels(world.db, world.merchantId, customerId, [
-        { type: 'webhook', url: `${app.url}/dunner`, secret },
-      ]),
+      await setCustomerChannels(
+        world.db,
+        world.merchantId,
+        customerId,
+        [{ type: 'webhook', url: `${app.url}/dunner`, secret }],
+        world.services.config,
+      ),
     );
     await world.advanceTo(new Date('2026-03-02T10:00:00Z'));
 
