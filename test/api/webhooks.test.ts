@@ -1,6 +1,7 @@
 // /v1/webhook_endpoints and /v1/webhook_deliveries through inject(): endpoints with their secret
 // shown once, filters, rotation, the delivery log, replay, the test ping, and tenant isolation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertWebhookEndpoint } from '../../src/adapters/db/webhooks.repo.ts';
 import { dispatchDueWebhooks } from '../../src/app/webhooks/dispatch.ts';
 import { createWebhookEndpoint } from '../../src/app/webhooks/endpoints.ts';
 import { type ApiWorld, createApiWorld } from '../support/api.ts';
@@ -239,6 +240,32 @@ describe('endpoint URLs that reach this machine, a private network or a metadata
     });
     expect(privateUrl.status).toBe(400);
     await w.api('DELETE', `/v1/webhook_endpoints/${allowed.body.id}`);
+  });
+});
+
+describe('an endpoint stored on this machine before URLs were checked', () => {
+  it('is refused at send time for a live merchant: the ping is logged as not sent, and never arrives', async () => {
+    const live = await w.otherMerchant('live');
+    const endpoint = await insertWebhookEndpoint(w.db, {
+      merchant_id: live.merchantId,
+      endpoint_id: 'we_stored_loopback',
+      url: hooks.url,
+      description: '',
+      enabled_events: JSON.stringify(['*']),
+      status: 'enabled',
+      secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=',
+      created_at: w.services.clock.now(),
+      updated_at: w.services.clock.now(),
+    });
+    const before = hooks.received.length;
+    const res = await w.api('POST', `/v1/webhook_endpoints/${endpoint.endpoint_id}/test`, {
+      key: live.key,
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).toContain(
+      'not sent: the URL points to 127.0.0.1, a loopback address',
+    );
+    expect(hooks.received.length).toBe(before);
   });
 });
 

@@ -282,4 +282,48 @@ describe('the customer’s channels decide where a step’s message goes', () =>
     });
     expect(m).toMatchObject({ channel: 'webhook', status: 'delivered' });
   });
+
+  it('falls back to email when the in-app webhook’s name resolves to a metadata address, without connecting', async () => {
+    const app = await receiver();
+    world = await createMessageWorld();
+    const subscriptionId = await world.subscribe({
+      card: 'insufficient_funds',
+      periodStart: new Date('2026-02-02T10:00:00Z'),
+    });
+    const customerId = (await world.subscription(subscriptionId)).row.customer_id;
+    const port = new URL(app.url).port;
+    unwrap(
+      await setCustomerChannels(
+        world.db,
+        world.merchantId,
+        customerId,
+        [
+          {
+            type: 'webhook',
+            url: `https://in-app.example:${port}/dunner`,
+            secret: 'in-app-secret-0123456789',
+          },
+          { type: 'email' },
+        ],
+        world.services.config,
+      ),
+    );
+    await world.advanceTo(new Date('2026-03-02T10:00:00Z'));
+
+    const channels = createChannels({
+      smtpUrl: null,
+      resolve: async () => [{ address: '169.254.169.254', family: 4 }],
+    });
+    await world.dispatch({ channels });
+
+    expect(app.requests).toHaveLength(0);
+    const rows = await world.messageRows();
+    expect(rows.map((m) => [m.channel, m.status])).toEqual([
+      ['webhook', 'failed'],
+      ['email', 'stored'],
+    ]);
+    expect(rows[0]!.status_reason).toBe(
+      'not sent: in-app.example resolves to 169.254.169.254, a cloud metadata address',
+    );
+  });
 });

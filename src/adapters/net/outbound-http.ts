@@ -93,7 +93,7 @@ async function checkedTarget(
   const host = classifyHost(url.hostname);
   if (host.kind === 'invalid') return { kind: 'refused', why: `not sent: ${host.why}` };
   if (!isAllowed(host.range, policy))
-    return { kind: 'refused', why: `not sent: ${url.hostname} is ${host.why}` };
+    return { kind: 'refused', why: `not sent: the URL points to ${host.why}` };
   // An address literal: the socket connects to it without a lookup.
   if (host.kind === 'ip') return { kind: 'ok', lookup: undefined };
   let addresses: ResolvedAddress[];
