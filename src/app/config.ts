@@ -30,6 +30,12 @@ export type Config = {
    * (DUNNER_HARD_DECLINE_DUNNING_MERCHANTS): listed ids, or `all` for `*`; empty: none.
    */
   hardDeclineDunningMerchants: 'all' | readonly string[];
+  /**
+   * Test-mode merchants may send webhooks and channel messages to this machine (127.0.0.1,
+   * localhost, ::1): for development and tests only. Live mode never may, nor may any mode reach
+   * private, link-local or metadata addresses (docs/webhooks.md).
+   */
+  allowLoopbackUrls: boolean;
 };
 
 type Env = Record<string, string | undefined>;
@@ -104,6 +110,13 @@ export function merchantListFrom(env: Env, name: string): 'all' | string[] {
   return [...new Set(ids)];
 }
 
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = positiveInt(env, 'PORT', 3000, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -119,6 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     stripePublishableKey: env.STRIPE_PUBLISHABLE_KEY?.trim() || null,
     stripeMerchantId: env.STRIPE_MERCHANT_ID?.trim() || null,
     hardDeclineDunningMerchants: merchantListFrom(env, 'DUNNER_HARD_DECLINE_DUNNING_MERCHANTS'),
+    allowLoopbackUrls: flag(env, 'DUNNER_ALLOW_LOOPBACK_URLS'),
     workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
     workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),
     leaseMs: positiveInt(env, 'DUNNER_LEASE_MS', 60_000),

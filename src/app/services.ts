@@ -11,6 +11,7 @@ export type AppConfig = Pick<
   | 'stripeWebhookSecret'
   | 'stripePublishableKey'
   | 'stripeMerchantId'
+  | 'allowLoopbackUrls'
 >;
 
 /** Everything a route or a dispatcher needs from the outside world. */

@@ -186,6 +186,73 @@ describe('/v1/customers/:id/channels', () => {
     expect(res.body.error).toMatchObject({ code: 'invalid_field', field });
   });
 
+  describe('URLs that reach this machine, a private network or a metadata service', () => {
+    let live: { merchantId: string; key: string };
+    let liveCustomer: string;
+    beforeAll(async () => {
+      live = await world.otherMerchant('live');
+      const created = await world.api('POST', '/v1/customers', {
+        key: live.key,
+        body: { name: 'Lin', email: 'lin@example.com' },
+      });
+      expect(created.status).toBe(201);
+      liveCustomer = created.body.id;
+    });
+
+    it.each([
+      'https://169.254.169.254/latest/meta-data/',
+      'https://127.0.0.1/',
+      'https://localhost/',
+      'https://[::1]/',
+      'https://10.0.0.1/x',
+      'https://192.168.1.1/',
+      'https://metadata.google.internal/',
+      'https://0x7f000001/',
+      'https://2130706433/',
+      'https://127.1/',
+      'https://[::ffff:169.254.169.254]/',
+      'https://0.0.0.0/',
+      'http://127.0.0.1:9/services/T/B/x',
+    ])(
+      'a live merchant gets 400 for %s, on every channel with a URL, and nothing is stored',
+      async (url) => {
+        for (const [channel, field] of [
+          [{ type: 'slack', webhook_url: url }, 'channels[0].webhook_url'],
+          [{ type: 'discord', webhook_url: url }, 'channels[0].webhook_url'],
+          [{ type: 'webhook', url, secret: 'in-app-secret-0123456789' }, 'channels[0].url'],
+        ] as const) {
+          const res = await world.api('PUT', `/v1/customers/${liveCustomer}/channels`, {
+            key: live.key,
+            body: { channels: [channel] },
+          });
+          expect(res.status).toBe(400);
+          expect(res.body.error).toMatchObject({ code: 'invalid_field', field });
+          expect(res.body.error.message).toMatch(/points to .*only public addresses/);
+        }
+        const stored = await world.api('GET', `/v1/customers/${liveCustomer}/channels`, {
+          key: live.key,
+        });
+        expect(stored.body.default).toBe(true);
+      },
+    );
+
+    it('a test merchant reaches this machine where the deployment allows it, never a private network', async () => {
+      const id = cases[2]!.customerId;
+      const local = await world.api('PUT', `/v1/customers/${id}/channels`, {
+        body: { channels: [{ type: 'slack', webhook_url: 'http://127.0.0.1:9/services/T/B/x' }] },
+      });
+      expect(local.status).toBe(200);
+      const privateUrl = await world.api('PUT', `/v1/customers/${id}/channels`, {
+        body: {
+          channels: [{ type: 'webhook', url: 'https://10.0.0.1/x', secret: 'in-app-secret-0123' }],
+        },
+      });
+      expect(privateUrl.status).toBe(400);
+      expect(privateUrl.body.error.field).toBe('channels[0].url');
+      await world.api('PUT', `/v1/customers/${id}/channels`, { body: { channels: [] } });
+    });
+  });
+
   it('answers 404 for another merchant’s customer', async () => {
     const id = cases[1]!.customerId;
     expect(

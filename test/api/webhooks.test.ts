@@ -1,7 +1,9 @@
 // /v1/webhook_endpoints and /v1/webhook_deliveries through inject(): endpoints with their secret
 // shown once, filters, rotation, the delivery log, replay, the test ping, and tenant isolation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertWebhookEndpoint } from '../../src/adapters/db/webhooks.repo.ts';
 import { dispatchDueWebhooks } from '../../src/app/webhooks/dispatch.ts';
+import { createWebhookEndpoint } from '../../src/app/webhooks/endpoints.ts';
 import { type ApiWorld, createApiWorld } from '../support/api.ts';
 import { at } from '../support/world.ts';
 import { type Receiver, startReceiver, verifyWith } from '../webhooks/receiver.ts';
@@ -158,6 +160,112 @@ describe('POST /v1/webhook_endpoints', () => {
     });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('invalid_state');
+  });
+});
+
+// Found by testing: live merchants could point endpoints at this machine, private networks and
+// cloud metadata services, in any spelling of the address.
+const UNSAFE_URLS = [
+  'https://169.254.169.254/latest/meta-data/',
+  'https://127.0.0.1/',
+  'https://localhost/',
+  'https://[::1]/',
+  'https://10.0.0.1/',
+  'https://192.168.1.1/',
+  'https://metadata.google.internal/',
+  'https://0x7f000001/',
+  'https://2130706433/',
+  'https://127.1/',
+  'https://[::ffff:169.254.169.254]/',
+  'https://0.0.0.0/',
+  'https://[fd00:ec2::254]/',
+  'https://100.64.0.1/',
+  'http://127.0.0.1:9/hooks',
+];
+
+describe('endpoint URLs that reach this machine, a private network or a metadata service', () => {
+  it.each(UNSAFE_URLS)('a live merchant gets 400 for %s and nothing is stored', async (url) => {
+    const live = await w.otherMerchant('live');
+    const before = await endpointCount();
+    const res = await w.api('POST', '/v1/webhook_endpoints', {
+      key: live.key,
+      body: { url, enabled_events: ['*'] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_field', field: 'url' });
+    expect(res.body.error.message).toMatch(/^url points to .*only public addresses/);
+    expect(await endpointCount()).toBe(before);
+  });
+
+  it('a live merchant cannot move an endpoint there either', async () => {
+    const live = await w.otherMerchant('live');
+    const created = await w.api('POST', '/v1/webhook_endpoints', {
+      key: live.key,
+      body: { url: 'https://hooks.example.com/dunner', enabled_events: ['*'] },
+    });
+    expect(created.status).toBe(201);
+    const res = await w.api('POST', `/v1/webhook_endpoints/${created.body.id}`, {
+      key: live.key,
+      body: { url: 'https://[::ffff:a9fe:a9fe]/latest/meta-data/' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_field', field: 'url' });
+    expect(res.body.error.message).toContain(
+      '(IPv4-mapped 169.254.169.254), a cloud metadata address',
+    );
+    const shown = await w.api('GET', `/v1/webhook_endpoints/${created.body.id}`, { key: live.key });
+    expect(shown.body.url).toBe('https://hooks.example.com/dunner');
+  });
+
+  it('a test merchant reaches loopback only where the deployment allows it', async () => {
+    const strictDeployment = {
+      db: w.db,
+      clock: w.services.clock,
+      config: { allowLoopbackUrls: false },
+    };
+    const refused = await createWebhookEndpoint(strictDeployment, {
+      merchantId: w.merchantId,
+      url: hooks.url,
+      enabledEvents: ['*'],
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_field', field: 'url' } });
+    expect(!refused.ok && refused.error.message).toContain('DUNNER_ALLOW_LOOPBACK_URLS=true');
+    // This world's deployment allows it (test/support/api.ts); private addresses stay refused.
+    const allowed = await w.api('POST', '/v1/webhook_endpoints', {
+      body: { url: hooks.url, enabled_events: ['*'] },
+    });
+    expect(allowed.status).toBe(201);
+    const privateUrl = await w.api('POST', '/v1/webhook_endpoints', {
+      body: { url: 'https://10.0.0.1/x', enabled_events: ['*'] },
+    });
+    expect(privateUrl.status).toBe(400);
+    await w.api('DELETE', `/v1/webhook_endpoints/${allowed.body.id}`);
+  });
+});
+
+describe('an endpoint stored on this machine before URLs were checked', () => {
+  it('is refused at send time for a live merchant: the ping is logged as not sent, and never arrives', async () => {
+    const live = await w.otherMerchant('live');
+    const endpoint = await insertWebhookEndpoint(w.db, {
+      merchant_id: live.merchantId,
+      endpoint_id: 'we_stored_loopback',
+      url: hooks.url,
+      description: '',
+      enabled_events: JSON.stringify(['*']),
+      status: 'enabled',
+      secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=',
+      created_at: w.services.clock.now(),
+      updated_at: w.services.clock.now(),
+    });
+    const before = hooks.received.length;
+    const res = await w.api('POST', `/v1/webhook_endpoints/${endpoint.endpoint_id}/test`, {
+      key: live.key,
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).toContain(
+      'not sent: the URL points to 127.0.0.1, a loopback address',
+    );
+    expect(hooks.received.length).toBe(before);
   });
 });
 

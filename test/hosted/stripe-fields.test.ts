@@ -63,6 +63,8 @@ beforeEach(async () => {
         stripeWebhookSecret: null,
         stripePublishableKey: null,
         stripeMerchantId: null,
+        // Test receivers listen on 127.0.0.1 (docs/webhooks.md, DUNNER_ALLOW_LOOPBACK_URLS).
+        allowLoopbackUrls: true,
       },
       stripeAccounts: w.accounts,
     },

@@ -32,10 +32,13 @@ async function setUp(options: { refuse?: string[] } = {}) {
 /** The customer prefers email, and has Slack as a second channel. */
 async function emailThenSlack(world: MessageWorld, customerId: string, slackUrl: string) {
   unwrap(
-    await setCustomerChannels(world.db, world.merchantId, customerId, [
-      { type: 'email' },
-      { type: 'slack', webhook_url: `${slackUrl}/services/T/B/x` },
-    ]),
+    await setCustomerChannels(
+      world.db,
+      world.merchantId,
+      customerId,
+      [{ type: 'email' }, { type: 'slack', webhook_url: `${slackUrl}/services/T/B/x` }],
+      world.services.config,
+    ),
   );
 }
 

@@ -35,6 +35,8 @@ const message = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
   html: '<p>Hi Ada</p>',
   updateUrl: 'https://dunner.test/pay/abc',
   sentAt: new Date(),
+  // The receivers listen on 127.0.0.1: a test merchant on a deployment that allows it.
+  allowLoopback: true,
   meta: {
     merchantId: 'mer_1',
     customerId: 'cus_1',
@@ -207,10 +209,13 @@ describe('the customer’s channels decide where a step’s message goes', () =>
     });
     const customerId = (await world.subscription(subscriptionId)).row.customer_id;
     unwrap(
-      await setCustomerChannels(world.db, world.merchantId, customerId, [
-        { type: 'telegram', chat_id: 31337 },
-        { type: 'email' },
-      ]),
+      await setCustomerChannels(
+        world.db,
+        world.merchantId,
+        customerId,
+        [{ type: 'telegram', chat_id: 31337 }, { type: 'email' }],
+        world.services.config,
+      ),
     );
     await world.advanceTo(new Date('2026-03-02T10:00:00Z'));
 
@@ -248,9 +253,13 @@ describe('the customer’s channels decide where a step’s message goes', () =>
     const customerId = (await world.subscription(subscriptionId)).row.customer_id;
     const secret = 'in-app-secret-0123456789';
     unwrap(
-      await setCustomerChannels(world.db, world.merchantId, customerId, [
-        { type: 'webhook', url: `${app.url}/dunner`, secret },
-      ]),
+      await setCustomerChannels(
+        world.db,
+        world.merchantId,
+        customerId,
+        [{ type: 'webhook', url: `${app.url}/dunner`, secret }],
+        world.services.config,
+      ),
     );
     await world.advanceTo(new Date('2026-03-02T10:00:00Z'));
 
@@ -272,5 +281,49 @@ describe('the customer’s channels decide where a step’s message goes', () =>
       intent: 'payment_failed',
     });
     expect(m).toMatchObject({ channel: 'webhook', status: 'delivered' });
+  });
+
+  it('falls back to email when the in-app webhook’s name resolves to a metadata address, without connecting', async () => {
+    const app = await receiver();
+    world = await createMessageWorld();
+    const subscriptionId = await world.subscribe({
+      card: 'insufficient_funds',
+      periodStart: new Date('2026-02-02T10:00:00Z'),
+    });
+    const customerId = (await world.subscription(subscriptionId)).row.customer_id;
+    const port = new URL(app.url).port;
+    unwrap(
+      await setCustomerChannels(
+        world.db,
+        world.merchantId,
+        customerId,
+        [
+          {
+            type: 'webhook',
+            url: `https://in-app.example:${port}/dunner`,
+            secret: 'in-app-secret-0123456789',
+          },
+          { type: 'email' },
+        ],
+        world.services.config,
+      ),
+    );
+    await world.advanceTo(new Date('2026-03-02T10:00:00Z'));
+
+    const channels = createChannels({
+      smtpUrl: null,
+      resolve: async () => [{ address: '169.254.169.254', family: 4 }],
+    });
+    await world.dispatch({ channels });
+
+    expect(app.requests).toHaveLength(0);
+    const rows = await world.messageRows();
+    expect(rows.map((m) => [m.channel, m.status])).toEqual([
+      ['webhook', 'failed'],
+      ['email', 'stored'],
+    ]);
+    expect(rows[0]!.status_reason).toBe(
+      'not sent: in-app.example resolves to 169.254.169.254, a cloud metadata address',
+    );
   });
 });

@@ -126,9 +126,13 @@ describe('a dispatcher dying during an in-app webhook delivery', () => {
     const { customerId } = await world.failedRenewal({ failAt: at('2026-03-02T10:00:00Z') });
     // The case exists; its first notice is in the outbox. Route it to the app before it goes.
     unwrap(
-      await setCustomerChannels(world.db, world.merchantId, customerId, [
-        { type: 'webhook', url: `${app.url}/in-app`, secret: 'in-app-secret-0123456789' },
-      ]),
+      await setCustomerChannels(
+        world.db,
+        world.merchantId,
+        customerId,
+        [{ type: 'webhook', url: `${app.url}/in-app`, secret: 'in-app-secret-0123456789' }],
+        world.services.config,
+      ),
     );
     const channels = createChannels({ smtpUrl: null });
 

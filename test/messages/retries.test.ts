@@ -22,10 +22,16 @@ function advanceWallClock(w: MessageWorld, ms: number) {
 async function webhookCustomer(w: MessageWorld, url: string, withEmail: boolean) {
   const { customerId } = await w.failedRenewal();
   unwrap(
-    await setCustomerChannels(w.db, w.merchantId, customerId, [
-      { type: 'webhook', url, secret: 'in-app-secret-0123456789' },
-      ...(withEmail ? [{ type: 'email' as const }] : []),
-    ]),
+    await setCustomerChannels(
+      w.db,
+      w.merchantId,
+      customerId,
+      [
+        { type: 'webhook', url, secret: 'in-app-secret-0123456789' },
+        ...(withEmail ? [{ type: 'email' as const }] : []),
+      ],
+      w.services.config,
+    ),
   );
 }
 

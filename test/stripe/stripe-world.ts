@@ -70,6 +70,8 @@ export async function createStripeWorld(
       stripeWebhookSecret: null,
       stripePublishableKey: null,
       stripeMerchantId: null,
+      // Test receivers listen on 127.0.0.1 (docs/webhooks.md, DUNNER_ALLOW_LOOPBACK_URLS).
+      allowLoopbackUrls: true,
     },
   };
   const app: FastifyInstance = Fastify();

@@ -54,6 +54,8 @@ export async function createApiWorld(
     stripeWebhookSecret: null,
     stripePublishableKey: null,
     stripeMerchantId: null,
+    // Test receivers listen on 127.0.0.1 (docs/webhooks.md, DUNNER_ALLOW_LOOPBACK_URLS).
+    allowLoopbackUrls: true,
     ...options.config,
   };
   const services: Services = { ...world.deps, config };

@@ -1,6 +1,8 @@
 // Day by day: a merchant's endpoint receives the engine's events, signed per Standard Webhooks
 // and checked with the standardwebhooks library, an implementation independent of Dunner's.
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createWebhookSender } from '../../src/adapters/webhooks/http-sender.ts';
 import { fixedClock } from '../../src/app/clock.ts';
 import { unwrap } from '../../src/app/result.ts';
 import { sendTestWebhook } from '../../src/app/webhooks/deliveries.ts';
@@ -45,7 +47,8 @@ async function setUp() {
   world = await createWorld({ preset: 'gentle_30', start: START });
   // The receiver's wall clock; the merchant's business time is its own test clock.
   const wall = fixedClock(at('2026-07-14T09:00:00Z'));
-  const deps: WebhookDeps = { db: world.db, clock: wall };
+  // The receiver listens on 127.0.0.1: this deployment allows loopback for test mode.
+  const deps: WebhookDeps = { db: world.db, clock: wall, config: { allowLoopbackUrls: true } };
   return { world, wall, deps };
 }
 
@@ -215,4 +218,59 @@ describe('secret rotation', () => {
     expect(verifyWith(rotated.secret, after, wall.now())).toBeTruthy();
     expect(() => verifyWith(created.secret, after, wall.now())).toThrow('No matching signature');
   });
+});
+
+describe('an endpoint whose name resolves to this machine or a metadata service', () => {
+  /** A port that counts every connection made to it. */
+  async function countingPort() {
+    let connections = 0;
+    const server = createTcpServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    receivers.push({
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    } as Receiver);
+    return { port: (server.address() as AddressInfo).port, connections: () => connections };
+  }
+
+  it.each([
+    [false, '127.0.0.1', 'not sent: hooks.example resolves to 127.0.0.1, a loopback address'],
+    [
+      true,
+      '169.254.169.254',
+      'not sent: hooks.example resolves to 169.254.169.254, a cloud metadata address',
+    ],
+  ])(
+    'is never connected to (loopback allowed: %s, resolves to %s); the delivery log says why',
+    async (allowLoopbackUrls, address, why) => {
+      const { world, wall } = await setUp();
+      const deps: WebhookDeps = { db: world.db, clock: wall, config: { allowLoopbackUrls } };
+      const target = await countingPort();
+      // The name is public as written, so registration takes it; DNS decides at send time.
+      const { endpoint } = unwrap(
+        await createWebhookEndpoint(deps, {
+          merchantId: world.merchantId,
+          url: `https://hooks.example:${target.port}/hooks`,
+          enabledEvents: ['*'],
+        }),
+      );
+      const send = createWebhookSender({ resolve: async () => [{ address, family: 4 }] });
+      const ping = unwrap(
+        await sendTestWebhook(
+          deps,
+          { merchantId: world.merchantId, endpointId: endpoint.endpoint_id },
+          { send },
+        ),
+      );
+
+      expect(ping.attempt).toMatchObject({ succeeded: false, statusCode: null, status: 'failed' });
+      expect(ping.delivery).toMatchObject({ status: 'failed', last_error: why });
+      expect(ping.delivery.attempts).toEqual([
+        expect.objectContaining({ succeeded: false, status_code: null, error: why }),
+      ]);
+      expect(target.connections()).toBe(0);
+    },
+  );
 });

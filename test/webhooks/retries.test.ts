@@ -31,7 +31,8 @@ const LEASE_MS = 60_000;
 async function setUp(options: { hang?: boolean; enabledEvents?: string[] } = {}) {
   world = await createWorld({ preset: 'gentle_30', start: START });
   const wall = fixedClock(T0);
-  const deps: WebhookDeps = { db: world.db, clock: wall };
+  // The receiver listens on 127.0.0.1: this deployment allows loopback for test mode.
+  const deps: WebhookDeps = { db: world.db, clock: wall, config: { allowLoopbackUrls: true } };
   const hooks = await startReceiver(options.hang ? { hang: true } : {});
   receivers.push(hooks);
   const { endpoint, secret } = unwrap(
@@ -313,6 +314,7 @@ describe('faults', () => {
       ),
       body: claimed!.delivery.body,
       timeoutMs: 5000,
+      allowLoopback: true,
     });
     wall.advanceMs(LEASE_MS);
     expect(await dispatch()).toBe(1);

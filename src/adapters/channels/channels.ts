@@ -1,7 +1,7 @@
 // The set of channels a dispatcher sends through, built from configuration.
 import { createSmtpChannel } from '../email/smtp.ts';
+import type { Resolver } from '../net/outbound-http.ts';
 import { createDiscordChannel } from './discord.ts';
-import type { FetchLike } from './http.ts';
 import type { ChannelSet } from './port.ts';
 import { createSlackChannel } from './slack.ts';
 import { createTelegramChannel } from './telegram.ts';
@@ -13,13 +13,14 @@ export type ChannelsConfig = {
   /** Telegram bot API base; tests point it at a local receiver. */
   telegramApiUrl?: string;
   timeoutMs?: number;
-  fetch?: FetchLike;
+  /** DNS for the address check of chat and webhook URLs; tests pass their own. */
+  resolve?: Resolver;
 };
 
 export function createChannels(config: ChannelsConfig): ChannelSet {
   const http = {
     ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
-    ...(config.fetch ? { fetch: config.fetch } : {}),
+    ...(config.resolve ? { resolve: config.resolve } : {}),
   };
   return {
     email: config.smtpUrl

@@ -20,7 +20,13 @@ export function createDiscordChannel(options: HttpOptions = {}): Channel<'discor
         ],
         allowed_mentions: { parse: [] },
       };
-      return postJson(url.toString(), JSON.stringify(body), {}, options, (_status, text) => {
+      const post = {
+        url: url.toString(),
+        body: JSON.stringify(body),
+        headers: {},
+        policy: { allowLoopback: message.allowLoopback },
+      };
+      return postJson(post, options, (_status, text) => {
         try {
           return String((JSON.parse(text) as { id?: unknown }).id ?? '') || null;
         } catch {

@@ -15,6 +15,8 @@ export type OutgoingMessage = {
   updateUrl: string | null;
   /** Wall-clock time of this attempt (signature timestamps). */
   sentAt: Date;
+  /** The URL may be on this machine: a test-mode merchant where the deployment allows it. */
+  allowLoopback: boolean;
   meta: {
     merchantId: string;
     customerId: string;

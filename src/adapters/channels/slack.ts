@@ -17,7 +17,15 @@ export function createSlackChannel(options: HttpOptions = {}): Channel<'slack'> 
         ],
         unfurl_links: false,
       };
-      return postJson(destination.webhookUrl, JSON.stringify(body), {}, options);
+      return postJson(
+        {
+          url: destination.webhookUrl,
+          body: JSON.stringify(body),
+          headers: {},
+          policy: { allowLoopback: message.allowLoopback },
+        },
+        options,
+      );
     },
   };
 }

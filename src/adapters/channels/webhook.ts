@@ -14,13 +14,16 @@ export function createWebhookChannel(options: HttpOptions = {}): Channel<'webhoo
       const body = JSON.stringify(webhookBody(message));
       const timestamp = Math.floor(message.sentAt.getTime() / 1000);
       return postJson(
-        destination.url,
-        body,
         {
-          'idempotency-key': message.dedupeKey,
-          'webhook-id': message.dedupeKey,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signature(destination.secret, message.dedupeKey, timestamp, body),
+          url: destination.url,
+          body,
+          headers: {
+            'idempotency-key': message.dedupeKey,
+            'webhook-id': message.dedupeKey,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signature(destination.secret, message.dedupeKey, timestamp, body),
+          },
+          policy: { allowLoopback: message.allowLoopback },
         },
         options,
       );

@@ -37,7 +37,13 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const headers = { 'webhook-id': 'evt_1', 'webhook-timestamp': '1', 'webhook-signature': 'v1,x' };
 const send = (path: string) =>
-  sendWebhook({ url: `${base}${path}`, headers, body: '{"a":1}', timeoutMs: 5000 });
+  sendWebhook({
+    url: `${base}${path}`,
+    headers,
+    body: '{"a":1}',
+    timeoutMs: 5000,
+    allowLoopback: true,
+  });
 
 describe('sendWebhook', () => {
   it('posts the body as JSON with the three webhook headers', async () => {

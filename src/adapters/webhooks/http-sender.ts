@@ -1,7 +1,9 @@
 // Sends one signed webhook over HTTP. Any 2xx answer is a success; a redirect is not followed
 // (it counts as a failure, as in Standard Webhooks' guidance), nor is a slow receiver waited on
-// past the timeout. Only the start of the response body is kept for the delivery log.
+// past the timeout. Only the start of the response body is kept for the delivery log. An address
+// that is not public (or loopback where allowed) is refused before any connection.
 import { performance } from 'node:perf_hooks';
+import { postOutbound, type Resolver } from '../net/outbound-http.ts';
 import type { WebhookHeaders } from './signing.ts';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -13,10 +15,12 @@ export type SendRequest = {
   headers: WebhookHeaders;
   body: string;
   timeoutMs: number;
+  /** This machine may be reached: a test-mode merchant where the deployment allows it. */
+  allowLoopback: boolean;
 };
 
 export type SendOutcome = {
-  /** The HTTP status, or null when no answer came (refused, timed out, TLS error). */
+  /** The HTTP status, or null when no answer came (address refused, timed out, TLS error). */
   statusCode: number | null;
   /** At most RESPONSE_BODY_LIMIT characters of the answer. */
   responseBody: string | null;
@@ -27,57 +31,28 @@ export type SendOutcome = {
 /** The port the dispatcher sends through; tests may pass their own. */
 export type WebhookSender = (request: SendRequest) => Promise<SendOutcome>;
 
-export const sendWebhook: WebhookSender = async (request) => {
-  const started = performance.now();
-  const elapsed = () => Math.max(0, Math.round(performance.now() - started));
-  const signal = AbortSignal.timeout(request.timeoutMs);
-  try {
-    const response = await fetch(request.url, {
-      method: 'POST',
+/** Sends through the address check of adapters/net/outbound-http.ts; tests pass a resolver. */
+export function createWebhookSender(options: { resolve?: Resolver } = {}): WebhookSender {
+  return async (request) => {
+    const started = performance.now();
+    const answer = await postOutbound({
+      url: request.url,
       headers: {
         ...request.headers,
         'content-type': 'application/json',
         'user-agent': USER_AGENT,
       },
       body: request.body,
-      redirect: 'manual',
-      signal,
+      timeoutMs: request.timeoutMs,
+      responseLimit: RESPONSE_BODY_LIMIT,
+      policy: { allowLoopback: request.allowLoopback },
+      ...(options.resolve ? { resolve: options.resolve } : {}),
     });
-    const responseBody = await readStart(response, RESPONSE_BODY_LIMIT).catch(() => null);
-    return { statusCode: response.status, responseBody, durationMs: elapsed(), error: null };
-  } catch (error) {
-    return {
-      statusCode: null,
-      responseBody: null,
-      durationMs: elapsed(),
-      error: describe(error, request.timeoutMs),
-    };
-  }
-};
-
-/** Reads up to `limit` characters and drops the rest, so a huge answer costs nothing. */
-async function readStart(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return text.length > limit ? text.slice(0, limit) : text;
+    const durationMs = Math.max(0, Math.round(performance.now() - started));
+    return answer.kind === 'answered'
+      ? { statusCode: answer.status, responseBody: answer.body, durationMs, error: null }
+      : { statusCode: null, responseBody: null, durationMs, error: answer.why };
+  };
 }
 
-function describe(error: unknown, timeoutMs: number): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
-    return `no answer within ${timeoutMs} ms`;
-  const cause = e?.cause;
-  if (cause?.code) return `${cause.code}: ${cause.message ?? e.message}`;
-  return e?.message ?? String(error);
-}
+export const sendWebhook: WebhookSender = createWebhookSender();

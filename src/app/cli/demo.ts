@@ -36,6 +36,7 @@ const DEMO_MESSAGE_CONFIG: AppConfig = {
   stripeWebhookSecret: null,
   stripePublishableKey: null,
   stripeMerchantId: null,
+  allowLoopbackUrls: false,
 };
 
 const DAY_MS = 86_400_000;

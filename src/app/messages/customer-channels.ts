@@ -10,8 +10,13 @@ import {
 } from '../../adapters/db/channels.repo.ts';
 import type { Db } from '../../adapters/db/connect.ts';
 import { findCustomer, lockCustomerId } from '../../adapters/db/customers.repo.ts';
+import { findMerchant } from '../../adapters/db/merchants.repo.ts';
 import type { ChannelKind, CustomerChannelRow } from '../../adapters/db/schema-messages.ts';
 import { CHANNEL_KINDS } from '../../adapters/db/schema-messages.ts';
+import type { AddressPolicy } from '../../domain/net/address.ts';
+import { checkOutboundUrl } from '../../domain/net/outbound-url.ts';
+import type { Mode } from '../access/api-keys.ts';
+import { type OutboundConfig, outboundPolicy, refusalReason } from '../outbound-policy.ts';
 import { fail, ok, type Result } from '../result.ts';
 
 export type ChannelInput =
@@ -191,13 +196,20 @@ export async function getCustomerChannels(
   });
 }
 
-/** Replaces the customer's channels; the order given is the order of preference. */
+/**
+ * Replaces the customer's channels; the order given is the order of preference. `config` decides
+ * whether a test-mode merchant may point a channel at this machine (outbound-policy.ts).
+ */
 export async function setCustomerChannels(
   db: Db,
   merchantId: string,
   customerId: string,
   channels: ChannelInput[],
+  config: OutboundConfig | undefined,
 ): Promise<Result<CustomerChannelsView>> {
+  const mode = await findMerchant(db, merchantId).then((m) => m?.mode);
+  if (!mode) return fail('not_found', `no merchant ${merchantId}`, null);
+  const urls = { mode, config, policy: outboundPolicy(config, mode) };
   const seen = new Set<string>();
   for (const [i, c] of channels.entries()) {
     if (!CHANNEL_KINDS.includes(c.type))
@@ -205,7 +217,7 @@ export async function setCustomerChannels(
     if (seen.has(c.type))
       return fail('invalid_field', `${c.type} is listed twice`, `channels[${i}].type`);
     seen.add(c.type);
-    const problem = configProblem(c);
+    const problem = configProblem(c, urls);
     if (problem) return fail('invalid_field', problem.message, `channels[${i}].${problem.field}`);
   }
   const found = await db.transaction().execute(async (trx) => {
@@ -252,13 +264,15 @@ function configOf(c: ChannelInput): Record<string, unknown> {
   }
 }
 
-function configProblem(c: ChannelInput): { field: string; message: string } | null {
+type UrlRules = { mode: Mode; config: OutboundConfig | undefined; policy: AddressPolicy };
+
+function configProblem(c: ChannelInput, urls: UrlRules): { field: string; message: string } | null {
   switch (c.type) {
     case 'email':
       return null;
     case 'slack':
     case 'discord':
-      return urlProblem(c.webhook_url, 'webhook_url');
+      return urlProblem(c.webhook_url, 'webhook_url', urls);
     case 'telegram':
       return /^-?\d{1,20}$|^@[A-Za-z0-9_]{5,32}$/.test(String(c.chat_id))
         ? null
@@ -268,7 +282,7 @@ function configProblem(c: ChannelInput): { field: string; message: string } | nu
           };
     case 'webhook':
       return (
-        urlProblem(c.url, 'url') ??
+        urlProblem(c.url, 'url', urls) ??
         (typeof c.secret === 'string' && c.secret.length >= 16
           ? null
           : {
@@ -283,17 +297,14 @@ function configProblem(c: ChannelInput): { field: string; message: string } | nu
   }
 }
 
-/** HTTPS, or plain HTTP to this machine (development and tests). */
-function urlProblem(value: unknown, field: string): { field: string; message: string } | null {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    return { field, message: `${field} must be a URL` };
-  }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return null;
-  return { field, message: `${field} must be an https:// URL` };
+/** HTTPS to a public host; this machine only where the rules allow it (domain/net). */
+function urlProblem(
+  value: unknown,
+  field: string,
+  urls: UrlRules,
+): { field: string; message: string } | null {
+  const checked = checkOutboundUrl(String(value), urls.policy, field);
+  return checked.ok ? null : { field, message: refusalReason(checked, urls.mode, urls.config) };
 }
 
 /** Channel rows and the webhook secret are not shown back; a Slack or Discord URL is itself a secret. */

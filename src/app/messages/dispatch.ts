@@ -41,6 +41,7 @@ import {
   decideContact,
 } from '../../domain/messages/contact-rules.ts';
 import { merchantNow } from '../clock.ts';
+import { outboundPolicy } from '../outbound-policy.ts';
 import type { Services } from '../services.ts';
 import { issueUpdateLink } from '../update-links/update-links.ts';
 import { markChannelUndeliverable, suppressEmailAddress } from './bounces.ts';
@@ -383,6 +384,7 @@ async function prepare(
       html: content.html,
       updateUrl,
       sentAt: ctx.services.clock.now(),
+      allowLoopback: outboundPolicy(ctx.services.config, merchant.mode).allowLoopback,
       meta: {
         merchantId,
         customerId: m.customer_id,

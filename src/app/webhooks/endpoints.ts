@@ -22,6 +22,7 @@ import { checkEndpointUrl } from '../../domain/webhooks/endpoint-url.ts';
 import { checkEnabledEvents } from '../../domain/webhooks/event-filter.ts';
 import { PUBLIC_EVENT_TYPES } from '../../domain/webhooks/public-events.ts';
 import { newId } from '../ids.ts';
+import { outboundPolicy, refusalReason } from '../outbound-policy.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { disableEndpoint, type WebhookDeps } from './send-delivery.ts';
 
@@ -71,8 +72,8 @@ export async function createWebhookEndpoint(
 ): Promise<Result<EndpointWithSecret>> {
   const mode = await merchantMode(deps.db, input.merchantId);
   if (!mode) return fail('not_found', `no merchant ${input.merchantId}`, null);
-  const url = checkEndpointUrl(input.url, mode);
-  if (!url.ok) return fail('invalid_field', url.why, 'url');
+  const url = checkEndpointUrl(input.url, outboundPolicy(deps.config, mode));
+  if (!url.ok) return fail('invalid_field', refusalReason(url, mode, deps.config), 'url');
   const filter = checkFilter(input.enabledEvents);
   if (!filter.ok) return filter;
   const description = checkDescription(input.description ?? '');
@@ -154,8 +155,8 @@ export async function updateWebhookEndpoint(
   if (!mode) return fail('not_found', `no merchant ${input.merchantId}`, null);
   let url: string | undefined;
   if (input.url !== undefined) {
-    const checked = checkEndpointUrl(input.url, mode);
-    if (!checked.ok) return fail('invalid_field', checked.why, 'url');
+    const checked = checkEndpointUrl(input.url, outboundPolicy(deps.config, mode));
+    if (!checked.ok) return fail('invalid_field', refusalReason(checked, mode, deps.config), 'url');
     url = checked.url;
   }
   let enabledEvents: string[] | undefined;

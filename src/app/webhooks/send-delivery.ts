@@ -9,7 +9,7 @@
 
 import type { Db } from '../../adapters/db/connect.ts';
 import { recordEvent } from '../../adapters/db/events.repo.ts';
-import { readMerchantNow } from '../../adapters/db/merchants.repo.ts';
+import { getMerchantMode, readMerchantNow } from '../../adapters/db/merchants.repo.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../adapters/db/schema-webhooks.ts';
 import {
   disableEnabledEndpoint,
@@ -26,8 +26,14 @@ import {
 import { webhookHeaders } from '../../adapters/webhooks/signing.ts';
 import { afterFailedAttempt } from '../../domain/webhooks/retry-schedule.ts';
 import type { Clock } from '../clock.ts';
+import { type OutboundConfig, outboundPolicy } from '../outbound-policy.ts';
 
-export type WebhookDeps = { readonly db: Db; readonly clock: Clock };
+export type WebhookDeps = {
+  readonly db: Db;
+  readonly clock: Clock;
+  /** Without it no endpoint may be on this machine, in any mode (outbound-policy.ts). */
+  readonly config?: OutboundConfig;
+};
 
 export type SendOptions = {
   /** How an attempt reaches the receiver (default: HTTP with fetch). */
@@ -91,6 +97,7 @@ export async function sendReserved(
       headers,
       body: delivery.body,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      allowLoopback: await allowsLoopback(deps, delivery.merchant_id),
     });
   } catch (error) {
     // A sender that throws is a failed attempt like any other, never a lost one.
@@ -102,6 +109,12 @@ export async function sendReserved(
     outcome,
     random: options.random ?? Math.random,
   });
+}
+
+/** Only a deployment that allows loopback at all needs the merchant's mode. */
+async function allowsLoopback(deps: WebhookDeps, merchantId: string): Promise<boolean> {
+  if (!deps.config?.allowLoopbackUrls) return false;
+  return outboundPolicy(deps.config, await getMerchantMode(deps.db, merchantId)).allowLoopback;
 }
 
 async function finishAttempt(

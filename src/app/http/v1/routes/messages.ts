@@ -566,6 +566,7 @@ const plugin: V1Plugin = async (app, { services }) => {
           request.caller.merchantId,
           request.params.id,
           request.body.channels,
+          services.config,
         ),
         presentChannels,
       ),

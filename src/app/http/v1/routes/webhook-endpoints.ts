@@ -57,7 +57,8 @@ const url = {
   type: 'string',
   minLength: 1,
   maxLength: 2048,
-  description: 'HTTPS URL; in test mode http://localhost or http://127.0.0.1 too.',
+  description:
+    'HTTPS URL to a public host. Loopback, private, link-local and cloud metadata addresses are refused in every spelling; test mode may use localhost, 127.0.0.1 or [::1] (http too) where the deployment sets DUNNER_ALLOW_LOOPBACK_URLS=true.',
 } as const;
 
 const description = {
