@@ -52,6 +52,7 @@ async function callApi(key: string, method: 'GET' | 'POST', body?: object) {
         stripeWebhookSecret: null,
         stripePublishableKey: null,
         stripeMerchantId: null,
+        allowLoopbackUrls: false,
       },
     },
     databaseKind: 'pglite',
