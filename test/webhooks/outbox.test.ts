@@ -28,7 +28,11 @@ const AFTER_RETRIES = at('2026-03-13T11:00:00Z');
 
 async function setUp() {
   world = await createWorld({ preset: 'gentle_30', start: START });
-  const deps: WebhookDeps = { db: world.db, clock: fixedClock(at('2026-07-14T09:00:00Z')) };
+  const deps: WebhookDeps = {
+    db: world.db,
+    clock: fixedClock(at('2026-07-14T09:00:00Z')),
+    config: { allowLoopbackUrls: true },
+  };
   const hooks = await startReceiver();
   receivers.push(hooks);
   return { world, deps, hooks };
