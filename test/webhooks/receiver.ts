@@ -50,13 +50,31 @@ export async function startReceiver(options: { hang?: boolean } = {}) {
       script.push(...statuses);
       fallback = then;
     },
-    types: () => received.map((r) => r.json.type),
+    /**
+     * What arrived, in the order the events happened: deliveries go out several at a time and
+     * their order is not guaranteed (docs/webhooks.md), so a receiver orders by event.
+     */
+    inEventOrder: () => inEventOrder(received),
+    /** The event types received, in the order the events happened. */
+    types: () => inEventOrder(received).map((r) => r.json.type),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Sorted by the event number in `webhook-id` (`evt_<n>`); others and repeats keep arrival order. */
+function inEventOrder(received: Received[]): Received[] {
+  const eventNumber = (r: Received) => {
+    const m = /^evt_(\d+)$/.exec(r.webhookId);
+    return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
+  };
+  return received
+    .map((r, i) => ({ r, i, n: eventNumber(r) }))
+    .sort((a, b) => a.n - b.n || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 /**

@@ -299,7 +299,10 @@ export async function leaseDeliveryForReplay(
     .executeTakeFirstOrThrow();
 }
 
-/** Pending deliveries of enabled endpoints due at `now`, locked with SKIP LOCKED. */
+/**
+ * Pending deliveries of enabled endpoints due at `now`, oldest event first (a best effort: they
+ * are sent several at a time), locked with SKIP LOCKED.
+ */
 export async function lockDueDeliveries(
   db: Db,
   o: { now: Date; limit: number; merchantId?: string },
@@ -317,6 +320,7 @@ export async function lockDueDeliveries(
     .where('e.status', '=', 'enabled')
     .$if(o.merchantId !== undefined, (qb) => qb.where('d.merchant_id', '=', o.merchantId!))
     .orderBy('d.next_attempt_at')
+    .orderBy('d.event_id')
     .limit(o.limit)
     .forUpdate('d')
     .skipLocked()
