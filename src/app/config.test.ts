@@ -44,3 +44,37 @@ describe('DUNNER_ALLOW_LOOPBACK_URLS', () => {
     );
   });
 });
+
+describe('rate limits, proxy and log level', () => {
+  it('defaults to 100 requests a second per key, 20 failed sign-ins, no proxy, info', () => {
+    const c = loadConfig({});
+    expect([c.apiRateLimit, c.signInLimit, c.trustProxy, c.logLevel]).toEqual([
+      100,
+      20,
+      false,
+      'info',
+    ]);
+  });
+
+  it('reads them from the environment', () => {
+    const c = loadConfig({
+      DUNNER_API_RATE_LIMIT: '25',
+      DUNNER_SIGN_IN_LIMIT: '5',
+      DUNNER_TRUST_PROXY: 'true',
+      DUNNER_LOG_LEVEL: 'WARN',
+    });
+    expect([c.apiRateLimit, c.signInLimit, c.trustProxy, c.logLevel]).toEqual([
+      25,
+      5,
+      true,
+      'warn',
+    ]);
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => loadConfig({ DUNNER_API_RATE_LIMIT: '0' })).toThrow(/DUNNER_API_RATE_LIMIT/);
+    expect(() => loadConfig({ DUNNER_LOG_LEVEL: 'loud' })).toThrow(
+      'DUNNER_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    );
+  });
+});

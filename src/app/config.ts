@@ -36,7 +36,27 @@ export type Config = {
    * private, link-local or metadata addresses (docs/webhooks.md).
    */
   allowLoopbackUrls: boolean;
+  /** /v1 requests per second per API key or operator session (DUNNER_API_RATE_LIMIT). */
+  apiRateLimit: number;
+  /** Failed sign-ins per client address and method per 15 minutes (DUNNER_SIGN_IN_LIMIT). */
+  signInLimit: number;
+  /** Behind a reverse proxy: the client address is X-Forwarded-For's (DUNNER_TRUST_PROXY). */
+  trustProxy: boolean;
+  /** pino level of the JSON log on stdout (DUNNER_LOG_LEVEL). */
+  logLevel: LogLevel;
 };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function logLevel(env: Env): LogLevel {
+  const raw = env.DUNNER_LOG_LEVEL?.trim().toLowerCase() || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw))
+    throw new ConfigError(
+      `DUNNER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.DUNNER_LOG_LEVEL}")`,
+    );
+  return raw as LogLevel;
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -133,6 +153,10 @@ export function loadConfig(env: Env = process.env): Config {
     stripeMerchantId: env.STRIPE_MERCHANT_ID?.trim() || null,
     hardDeclineDunningMerchants: merchantListFrom(env, 'DUNNER_HARD_DECLINE_DUNNING_MERCHANTS'),
     allowLoopbackUrls: flag(env, 'DUNNER_ALLOW_LOOPBACK_URLS'),
+    apiRateLimit: positiveInt(env, 'DUNNER_API_RATE_LIMIT', 100, 1_000_000),
+    signInLimit: positiveInt(env, 'DUNNER_SIGN_IN_LIMIT', 20, 1_000_000),
+    trustProxy: flag(env, 'DUNNER_TRUST_PROXY'),
+    logLevel: logLevel(env),
     workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
     workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),
     leaseMs: positiveInt(env, 'DUNNER_LEASE_MS', 60_000),

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   method_not_allowed: 'This path does not accept this method.',
   too_large: 'The request body is too large.',
   too_many_attempts: 'Too many failed sign-ins; wait before trying again.',
+  rate_limited:
+    'Too many requests for this API key, or too many failed sign-ins from this address; retry after the seconds in Retry-After.',
   internal_error:
     'Something failed on our side; sending the request again with the same Idempotency-Key is safe.',
 } as const;

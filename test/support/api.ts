@@ -3,6 +3,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createApiKey } from '../../src/app/access/api-keys.ts';
 import { buildApp } from '../../src/app/http/app.ts';
+import type { RateLimits } from '../../src/app/http/rate-limits.ts';
 import type { AppConfig, Services } from '../../src/app/http/v1/kit.ts';
 import { unwrap } from '../../src/app/result.ts';
 import { createMerchant } from '../../src/app/use-cases/create-merchant.ts';
@@ -28,6 +29,8 @@ export type ApiResponse = {
   raw: LightMyRequestResponse;
 };
 
+const UNLIMITED: Partial<RateLimits> = { apiRequestsPerSecond: 1e9, signInFailures: 1e9 };
+
 export type ApiWorld = Awaited<ReturnType<typeof createApiWorld>>;
 
 export async function createApiWorld(
@@ -38,6 +41,8 @@ export async function createApiWorld(
     graceDays?: number;
     database?: TestDatabase;
     config?: Partial<AppConfig>;
+    /** Tests send requests faster than a client would: limits are off unless a test sets them. */
+    rateLimits?: Partial<RateLimits>;
   } = {},
 ) {
   const world = await createWorld({
@@ -61,6 +66,7 @@ export async function createApiWorld(
   const services: Services = { ...world.deps, config };
   const app: FastifyInstance = buildApp({
     services,
+    rateLimits: options.rateLimits ?? UNLIMITED,
     databaseKind: process.env.DUNNER_TEST_DB === 'postgres' ? 'postgres' : 'pglite',
   });
   const { key } = await createApiKey(world.db, { merchantId: world.merchantId, label: 'tests' });

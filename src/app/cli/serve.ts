@@ -100,7 +100,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (options.signal.aborted) return;
 
     const services: Services = { ...deps, config };
-    app = buildApp({ services, databaseKind: handle.kind });
+    app = buildApp({
+      services,
+      databaseKind: handle.kind,
+      logger: { level: config.logLevel, stream: stdout },
+      trustProxy: config.trustProxy,
+      rateLimits: { apiRequestsPerSecond: config.apiRateLimit, signInFailures: config.signInLimit },
+    });
     const address = await listen(app, config);
     const where = handle.kind === 'pglite' ? describePglite(config) : 'PostgreSQL';
     stdout.write(

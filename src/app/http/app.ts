@@ -1,27 +1,47 @@
 // The HTTP app factory. Tests drive it through inject(); `dunner serve` calls listen().
 // /v1 is the public API (API key or dashboard session); files in site/ are mounted at the root and
 // bring their own auth (signed update links, Stripe signatures, dashboard sign-in).
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Db } from '../../adapters/db/connect.ts';
 import { listAppliedMigrations, pingDatabase } from '../../adapters/db/health.repo.ts';
 import { listMigrations } from '../../adapters/db/migrate.ts';
 import { authenticateApiKey } from '../access/api-keys.ts';
 import { authenticateSession, SESSION_COOKIE } from '../access/sessions.ts';
 import { registerApiReference } from './openapi.ts';
+import {
+  createLimiters,
+  DEFAULT_RATE_LIMITS,
+  type Limiters,
+  type RateLimits,
+  signInRateLimited,
+} from './rate-limits.ts';
 import { registerIdempotency } from './v1/idempotency.ts';
 import { ApiError, type Services, type SitePlugin, type V1Plugin } from './v1/kit.ts';
 
 export type AppDeps = {
   readonly services: Services;
   readonly databaseKind: 'pglite' | 'postgres';
-  readonly logger?: boolean;
+  /** Off by default (tests); `serve` passes pino options, JSON lines on stdout. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Defaults: DEFAULT_RATE_LIMITS (DUNNER_API_RATE_LIMIT, DUNNER_SIGN_IN_LIMIT). */
+  readonly rateLimits?: Partial<RateLimits>;
+  /** The client address is the proxy's X-Forwarded-For (DUNNER_TRUST_PROXY). */
+  readonly trustProxy?: boolean;
 };
 
 export type Readiness =
@@ -41,6 +61,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const { services } = deps;
   const app = Fastify({
     logger: deps.logger ?? false,
+    // One line per request from the onResponse hook below, instead of Fastify's two.
+    disableRequestLogging: true,
+    genReqId: requestIdOf,
+    trustProxy: deps.trustProxy ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Our ids and cursors never need more; a longer parameter is answered 400, not parsed.
     routerOptions: { maxParamLength: 200 },
@@ -67,8 +91,32 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     );
     return reply.code(404).send(err.body());
   });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern, not the URL: an update link's token is in its path.
+    // Probes would fill the log: they are logged at debug.
+    const probe = request.url === '/health' || request.url === '/ready';
+    request.log[probe ? 'debug' : 'info'](
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        merchant_id: request.caller?.merchantId ?? null,
+      },
+      'request',
+    );
+  });
   app.register(cookie);
   app.register(formbody);
+  app.register(rateLimit, { global: false });
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
+  let limiters: Limiters | undefined;
+  app.after(() => {
+    limiters = createLimiters(app, limits);
+  });
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -129,12 +177,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           );
         return parseJson(request, body as string, done);
       });
-      v1.addHook('onRequest', async (request) => {
-        request.caller = await authenticate(
-          services,
-          request.headers.authorization,
-          request.cookies[SESSION_COOKIE],
-        );
+      v1.addHook('onRequest', async (request, reply) => {
+        const caller = await authenticate(services, request, reply, limiters!);
+        await limiters!.countRequest(request, reply, caller);
         // A session cookie rides along with any request the browser makes, so a changing request
         // must also carry a header a cross-site form cannot set (CSRF).
         if (
@@ -173,19 +218,28 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   app.register(async (site) => {
     for (const plugin of await loadPlugins<SitePlugin>(SITE_DIR))
-      await site.register(plugin, { services });
+      await site.register(plugin, { services, limiters: limiters! });
   });
   return app;
 }
 
 async function authenticate(
   services: Services,
-  authorization: string | undefined,
-  sessionCookie: string | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  limiters: Limiters,
 ) {
+  const authorization = request.headers.authorization;
+  const sessionCookie = request.cookies[SESSION_COOKIE];
   if (authorization !== undefined) {
+    const wait = await limiters.signInBlocked(request, 'api_key');
+    if (wait !== null) {
+      reply.header('Retry-After', wait);
+      throw signInRateLimited('api_key', wait);
+    }
     const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     const caller = key ? await authenticateApiKey(services.db, key) : null;
+    if (!caller) await limiters.signInFailed(request, 'api_key');
     if (!caller)
       throw new ApiError(
         'unauthenticated',
@@ -251,7 +305,7 @@ function validatorCompiler({ schema, httpPart }: { schema: object; httpPart?: st
 
 function errorHandler(
   error: FastifyError,
-  request: { log: { error: (o: unknown) => void } },
+  request: { id: string; log: { error: (o: unknown, msg: string) => void } },
   reply: import('fastify').FastifyReply,
 ) {
   if (error instanceof ApiError) return reply.code(error.statusCode).send(error.body());
@@ -303,16 +357,24 @@ function errorHandler(
     return reply
       .code(error.statusCode)
       .send(new ApiError('invalid_field', error.message, null, error.statusCode).body());
-  request.log.error(error);
-  return reply
-    .code(500)
-    .send(
-      new ApiError(
-        'internal_error',
-        'something failed on our side; the request can be sent again',
-        null,
-      ).body(),
-    );
+  // The log line and the answer carry the same request id (X-Request-Id), so an operator finds
+  // one from the other.
+  request.log.error({ err: error }, 'request failed');
+  const body = new ApiError(
+    'internal_error',
+    'something failed on our side; the request can be sent again',
+    null,
+  ).body();
+  return reply.code(500).send({ error: { ...body.error, request_id: request.id } });
+}
+
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/** A proxy's X-Request-Id when it is a plain token, else a new `req_` id. */
+function requestIdOf(raw: { headers: Record<string, string | string[] | undefined> }): string {
+  const incoming = raw.headers['x-request-id'];
+  if (typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming)) return incoming;
+  return `req_${randomBytes(8).toString('hex')}`;
 }
 
 type Unstorable = { at: string; what: string };

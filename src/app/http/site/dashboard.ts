@@ -46,7 +46,7 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 } as const;
 
-const dashboard: SitePlugin = async (app, { services }) => {
+const dashboard: SitePlugin = async (app, { services, limiters }) => {
   app.addHook('onSend', async (request, reply) => {
     if (request.url.startsWith(DASHBOARD_PATH)) reply.headers(SECURITY_HEADERS);
   });
@@ -93,7 +93,19 @@ const dashboard: SitePlugin = async (app, { services }) => {
           : null;
     if (missing)
       return sendSignIn(reply.code(400), { next, error: missing, method, email, notice: null });
+    // Failed sign-ins are limited per address and method, on top of the operator's own pause.
+    const wait = limiters ? await limiters.signInBlocked(request, method) : null;
+    if (wait !== null)
+      return sendSignIn(reply.code(429).header('Retry-After', wait), {
+        next,
+        error: `Too many failed sign-ins with ${method === 'password' ? 'a password' : 'an API key'} from this address. Try again in ${waitInWords(wait)}.`,
+        method,
+        email,
+        notice: null,
+      });
     const started = await startSession(services, credentials);
+    if (!started.ok && started.error.code === 'unauthenticated')
+      await limiters?.signInFailed(request, method);
     if (!started.ok)
       return sendSignIn(reply.code(started.error.code === 'too_many_attempts' ? 429 : 401), {
         next,
@@ -289,4 +301,10 @@ function signInPage(view: SignInView): string {
 </body>
 </html>
 `;
+}
+
+/** "45 seconds", "3 minutes": how long a blocked sign-in waits. */
+function waitInWords(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
 }

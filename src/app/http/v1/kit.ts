@@ -5,6 +5,7 @@ import { readMerchantNow } from '../../../adapters/db/merchants.repo.ts';
 import type { Caller } from '../../access/api-keys.ts';
 import type { ErrorCode, Result, UseCaseError } from '../../result.ts';
 import type { Services } from '../../services.ts';
+import type { Limiters } from '../rate-limits.ts';
 
 export type { Caller } from '../../access/api-keys.ts';
 
@@ -15,7 +16,7 @@ export type { AppConfig, Services } from '../../services.ts';
 export type V1Plugin = FastifyPluginAsync<{ services: Services }>;
 
 /** A file in src/app/http/site/: mounted at the root, without API-key auth (it brings its own). */
-export type SitePlugin = FastifyPluginAsync<{ services: Services }>;
+export type SitePlugin = FastifyPluginAsync<{ services: Services; limiters?: Limiters }>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,6 +37,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   idempotency_in_progress: 409,
   too_large: 413,
   too_many_attempts: 429,
+  rate_limited: 429,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   internal_error: 500,
@@ -60,7 +62,9 @@ export class ApiError extends Error {
   }
 }
 
-export type ErrorBody = { error: { code: string; message: string; field: string | null } };
+export type ErrorBody = {
+  error: { code: string; message: string; field: string | null; request_id?: string };
+};
 
 /** Sends a use case's value (through `present`) or throws its error as an ApiError. */
 export function sendResult<T>(
@@ -89,6 +93,10 @@ export const errorSchema = {
         code: { type: 'string' },
         message: { type: 'string' },
         field: { type: ['string', 'null'] },
+        request_id: {
+          type: 'string',
+          description: 'On a 500: the id of the request, as in the X-Request-Id header and the log',
+        },
       },
     },
   },
@@ -101,6 +109,7 @@ export const errorResponses = {
   404: errorSchema,
   409: errorSchema,
   422: errorSchema,
+  429: errorSchema,
 } as const;
 
 export const MAX_PAGE_SIZE = 100;
