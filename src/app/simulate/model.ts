@@ -50,7 +50,8 @@ export type Plan = {
  *   rise(h)  = 1 − 2^(−h / riseHalfLifeHours)            (1 when riseHalfLifeHours is 0)
  *   decay(h) = floor + (1 − floor) × 2^(−h / decayHalfLifeHours)
  *   boost(d) = paydayBoost when 0 ≤ d < paydayWindowHours, else 1
- * with h = hours since the first failure and d = hours since the customer's latest payday.
+ * with h = hours since the first failure and d = hours since the customer's pay last arrived;
+ * the optional extras and financial health scale it further (docs "retrySuccess").
  */
 export type RetryCurve = {
   readonly recoverableShare: number;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { legacyPayCalendar } from './model.ts';
 import {
@@ -147,6 +149,14 @@ describe('simulated paydays', () => {
     const at6 = calendar.instants({ ...fridays, arrivalHour: 6 }, 'America/New_York');
     expect(hoursSinceLastPayday(at6, Date.parse('2026-03-13T10:00:00Z'))).toBe(0);
     expect(hoursSinceLastPayday(at6, Date.parse('2026-03-13T09:00:00Z'))).toBe(7 * 24 - 2);
+  });
+});
+
+describe('the world apart from the engine', () => {
+  it('computes paydays without the engine’s pay-cycle code', () => {
+    const source = readFileSync(fileURLToPath(new URL('./paydays.ts', import.meta.url)), 'utf8');
+    const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+    expect(imports).toEqual(['luxon']);
   });
 });
 
