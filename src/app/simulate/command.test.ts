@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runSimulateCommand, type SimulateOptions } from './command.ts';
 import { defaultModelJson, type ModelJson } from './test-models.ts';
@@ -106,5 +107,74 @@ describe('dunner simulate', () => {
       'gentle_30',
       'smart',
     ]);
+  });
+});
+
+describe('dunner simulate --json: what the report added, and what it kept', () => {
+  const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  /** Keys the report added for the world model; every other key is as it was before. */
+  const ADDED = new Set([
+    'canceledByCustomer',
+    'voluntaryChurn',
+    'recoveredByRetryMinor',
+    'recoveredByCustomerMinor',
+    'mrrLostToVoluntaryChurnMinor',
+    'inReportingCurrency',
+    'exchangeRates',
+  ]);
+  const withoutAdded = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(withoutAdded)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => !ADDED.has(k))
+              .map(([k, x]) => [k, withoutAdded(x)]),
+          )
+        : v;
+
+  it('gives an older model file the same figures, key for key, as before the world model', async () => {
+    // Recorded with the simulator as it was before payCalendars and the other new fields.
+    const modelPath = 'src/app/simulate/fixtures/population-model-before-worldmodel.json';
+    const { io, text } = capture();
+    const opts = {
+      customers: 800,
+      days: 60,
+      modelPath,
+      strategies: ['naive', 'gentle_30', 'firm_14', 'one_step', 'smart'],
+      json: true,
+      seed: 5,
+    };
+    expect(await runSimulateCommand(opts, io)).toBe(0);
+    const now = JSON.parse(text.out);
+    const before = JSON.parse(readFileSync(fixture('output-before-worldmodel.json'), 'utf8'));
+    expect(JSON.stringify(withoutAdded(now), null, 2)).toBe(JSON.stringify(before, null, 2));
+    expect(now.strategies[0]).toMatchObject({ canceledByCustomer: 0, voluntaryChurn: 0 });
+    expect(now.strategies[0].inReportingCurrency).toBeUndefined();
+  });
+
+  it('adds the currencies up at the model rates and splits recoveries by retry and customer', async () => {
+    const { io, text } = capture();
+    expect(await runSimulateCommand({ ...base, json: true }, io)).toBe(0);
+    const json = JSON.parse(text.out);
+    expect(json.exchangeRates).toEqual({
+      reportingCurrency: 'USD',
+      rates: { EUR: 1.16, GBP: 1.33, USD: 1 },
+    });
+    for (const s of json.strategies) {
+      const rate: Record<string, number> = json.exchangeRates.rates;
+      let recovered = 0;
+      for (const [code, c] of Object.entries<Record<string, number>>(s.byCurrency)) {
+        expect(c.recoveredByRetryMinor! + c.recoveredByCustomerMinor!).toBe(c.recoveredMinor);
+        recovered += Math.round(c.recoveredMinor! * rate[code]!);
+      }
+      expect(s.inReportingCurrency.currency).toBe('USD');
+      expect(s.inReportingCurrency.recoveredMinor).toBe(recovered);
+      // Each part is rounded once per currency: the parts may miss the total by a unit each.
+      const parts =
+        s.inReportingCurrency.recoveredByRetryMinor +
+        s.inReportingCurrency.recoveredByCustomerMinor;
+      expect(Math.abs(parts - recovered)).toBeLessThanOrEqual(Object.keys(s.byCurrency).length);
+    }
   });
 });

@@ -77,8 +77,11 @@ export async function runSimulateCommand(opts: SimulateOptions, io: SimulateIo):
       `Simulated ${customers.toLocaleString('en-US')} failed renewals over ${days} days from ${result.startDate} (model ${modelName}, seed ${seed}).\n`,
     );
     io.stdout.write(`${renderTable(result)}\n`);
+    const fx = result.exchangeRates;
     io.stdout.write(
-      'Money per currency, never converted. Strategies: ' +
+      (fx
+        ? `Money per currency; the "all currencies" rows convert to ${fx.reportingCurrency} at the model's exchangeRates. Strategies: `
+        : 'Money per currency, never converted. Strategies: ') +
         result.strategies.map((s) => `${s.key} = ${s.description}`).join('; ') +
         '.\n',
     );

@@ -296,6 +296,17 @@ export function customerPaid(c: SimCase, now: Date, def: StrategyDefinition): St
   return [{ kind: 'closed', at: now, status: 'recovered', via: 'customer' }];
 }
 
+/**
+ * The customer canceled the subscription (voluntary churn, after too many messages): canceling
+ * stops the case at once, nothing more is retried or sent (SPEC section 2). True if it was open.
+ */
+export function customerCanceled(c: SimCase): boolean {
+  if (c.data.status !== 'open') return false;
+  c.data = { ...c.data, status: 'stopped', renewalRetryAt: null, quickRetryAt: null };
+  c.history.length = 0;
+  return true;
+}
+
 /** The independent audit: would the network rules have allowed a charge sent at `at`? */
 export function auditRetry(
   credential: Credential,

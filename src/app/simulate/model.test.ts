@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadModel } from './command.ts';
 import { checkDeclineCodes } from './declines.ts';
 import { validateModel } from './model.ts';
-import { defaultModelJson, type ModelJson } from './test-models.ts';
+import { defaultModelJson, type ModelJson, modelWith, POPULATION_FILES } from './test-models.ts';
 
 type Json = ModelJson;
 
@@ -121,8 +122,93 @@ describe('population model validation', () => {
       },
       'email._source must be a string',
     ],
+    [
+      'both pay formats',
+      (j: Json) => {
+        j.payCalendars = [{ frequency: 'weekly', weight: 1, weekdays: { fri: 1 } }];
+      },
+      'payCycles cannot be given with payCalendars: name one of the two',
+    ],
+    [
+      'no pay format',
+      (j: Json) => {
+        delete j.payCycles;
+      },
+      'payCalendars is required (or the older payCycles)',
+    ],
+    [
+      'a weekday that is not one',
+      (j: Json) => {
+        delete j.payCycles;
+        j.payCalendars = [{ frequency: 'biweekly', weight: 1, weekdays: { friday: 1 } }];
+      },
+      'payCalendars[0].weekdays.friday is not a weekday (one of mon, tue, wed, thu, fri, sat, sun)',
+    ],
+    [
+      'a day of the month past 31',
+      (j: Json) => {
+        delete j.payCycles;
+        j.payCalendars = [{ frequency: 'monthly', weight: 1, daysOfMonth: { '32': 1 } }];
+      },
+      'payCalendars[0].daysOfMonth.32 is not a day of the month',
+    ],
+    [
+      'semimonthly days out of order',
+      (j: Json) => {
+        delete j.payCycles;
+        j.payCalendars = [{ frequency: 'semimonthly', weight: 1, days: [15, 1] }];
+      },
+      'payCalendars[0].days must be two days of the month in order',
+    ],
+    [
+      'an unknown holiday calendar',
+      (j: Json) => {
+        delete j.payCycles;
+        j.payCalendars = [{ frequency: 'weekly', weight: 1, weekdays: { fri: 1 }, holidays: 'uk' }];
+      },
+      'payCalendars[0].holidays must be one of none, us_federal, target',
+    ],
+    [
+      'a plan currency without an exchange rate',
+      (j: Json) => {
+        delete j.exchangeRates.rates.GBP;
+      },
+      'exchangeRates.rates.GBP is required: a plan is billed in GBP',
+    ],
+    [
+      'a fatigue factor above 1',
+      (j: Json) => {
+        j.customerAction.fatigue = { responseFactor: 1.2 };
+      },
+      'customerAction.fatigue.responseFactor must be a number from 0 to 1',
+    ],
   ])('names the field at fault: %s', (_, patch, expected) => {
     expect(problemOf(patch)).toContain(expected);
+  });
+
+  it.each(POPULATION_FILES)('accepts the shipped population %s', (file) => {
+    const checked = loadModel(file);
+    expect(checked.ok ? 'valid' : checked.message).toBe('valid');
+  });
+
+  it('reads the older payCycles as calendars, with every new field at its default', () => {
+    const model = modelWith(() => {});
+    expect(model.payCalendars.map((c) => [c.frequency, c.weight])).toEqual([
+      ['monthly', 0.05],
+      ['semimonthly', 0.2],
+      ['biweekly', 0.37],
+      ['weekly', 0.32],
+      ['monthly', 0.06],
+    ]);
+    expect(model.payCalendars[4]).toMatchObject({
+      daysOfMonth: { '31': 1 },
+      weekend: 'before',
+      holidays: 'none',
+      arrivalHour: 0,
+    });
+    expect(model.financialHealth).toBeNull();
+    expect(model.customerAction).toMatchObject({ fatigue: null, churn: null });
+    expect(model.retrySuccess.generic.declineFactor).toBeUndefined();
   });
 
   it('reports a top level that is not an object', () => {

@@ -4,6 +4,14 @@
 import { IANAZone } from 'luxon';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../../domain/declines/categories.ts';
 import { isAmountMinor, isCurrencyCode } from '../../domain/money.ts';
+import {
+  HOLIDAY_CALENDARS,
+  type HolidayCalendar,
+  WEEKDAYS,
+  WEEKEND_RULES,
+  type Weekday,
+  type WeekendRule,
+} from './paydays.ts';
 
 export const MODEL_VERSION = 1;
 
@@ -42,7 +50,8 @@ export type Plan = {
  *   rise(h)  = 1 − 2^(−h / riseHalfLifeHours)            (1 when riseHalfLifeHours is 0)
  *   decay(h) = floor + (1 − floor) × 2^(−h / decayHalfLifeHours)
  *   boost(d) = paydayBoost when 0 ≤ d < paydayWindowHours, else 1
- * with h = hours since the first failure and d = hours since the customer's latest payday.
+ * with h = hours since the first failure and d = hours since the customer's pay last arrived;
+ * the optional extras and financial health scale it further (docs "retrySuccess").
  */
 export type RetryCurve = {
   readonly recoverableShare: number;
@@ -52,6 +61,46 @@ export type RetryCurve = {
   readonly floor: number;
   readonly paydayBoost: number;
   readonly paydayWindowHours: number;
+} & RetryCurveExtras;
+
+/**
+ * One way customers are paid, with its share of customers. Weekly and biweekly pay falls on a
+ * weekday drawn from `weekdays`; monthly pay on a day drawn from `daysOfMonth` (31 = the last day
+ * of every month); semimonthly pay on both `days`. See docs/simulation-model.md "payCalendars".
+ */
+export type PayCalendar = (
+  | {
+      readonly frequency: 'weekly' | 'biweekly';
+      readonly weekdays: Readonly<Partial<Record<Weekday, number>>>;
+    }
+  | { readonly frequency: 'semimonthly'; readonly days: readonly [number, number] }
+  | { readonly frequency: 'monthly'; readonly daysOfMonth: Readonly<Record<string, number>> }
+) & {
+  readonly weight: number;
+  readonly weekend: WeekendRule;
+  readonly holidays: HolidayCalendar;
+  readonly arrivalHour: number;
+};
+
+/** Optional effects on retries (each absent = today's model): see docs "retrySuccess". */
+export type RetryCurveExtras = {
+  /** When set, the payday boost fades with this half-life instead of stopping at the window. */
+  readonly paydayHalfLifeHours?: number;
+  /** Each declined retry on the card multiplies the chance of later ones by this. */
+  readonly declineFactor?: number;
+};
+
+/** A latent per-customer multiplier, lognormal with mean 1, on retry and action chances. */
+export type FinancialHealth = {
+  readonly spread: number;
+  readonly retryElasticity: number;
+  readonly actionElasticity: number;
+};
+
+export type ExchangeRates = {
+  readonly reportingCurrency: string;
+  /** Units of the reporting currency for one (major) unit of each other currency. */
+  readonly rates: Readonly<Record<string, number>>;
 };
 
 export type Source = { readonly id: string; readonly title: string; readonly url: string | null };
@@ -69,15 +118,25 @@ export type PopulationModel = {
   /** Per category, weights of Mastercard merchant advice codes; the key `none` means no MAC. */
   readonly mastercardAdvice: Readonly<Record<DeclineCategory, Readonly<Record<string, number>>>>;
   readonly plans: readonly Plan[];
-  readonly payCycles: Readonly<Record<PayCycleKind, number>>;
+  /** How customers are paid: `payCycles` of older files are read as their equivalent calendars. */
+  readonly payCalendars: readonly PayCalendar[];
   readonly timeZones: Readonly<Record<string, number>>;
   readonly retrySuccess: Readonly<Record<RetryableCategory, RetryCurve>>;
   readonly customerAction: {
     readonly afterMessage: Readonly<Record<DeclineCategory, number>>;
     readonly delayHours: { readonly min: number; readonly max: number };
+    /** The n-th delivered message moves a customer with afterMessage × responseFactor^(n−1). */
+    readonly fatigue: { readonly responseFactor: number } | null;
+    /** Customers who cancel after too many messages (voluntary churn). */
+    readonly churn: {
+      readonly toleratedMessages: number;
+      readonly chancePerExtraMessage: number;
+    } | null;
   };
   readonly email: { readonly bounceRate: number };
   readonly engine: { readonly knownPayCycleShare: number };
+  readonly financialHealth: FinancialHealth | null;
+  readonly exchangeRates: ExchangeRates | null;
 };
 
 export type ModelError = { readonly path: string; readonly problem: string };
@@ -323,8 +382,22 @@ function retryCurve(value: unknown, path: string): RetryCurve {
     'paydayBoost',
     'paydayWindowHours',
   ] as const;
-  const obj = object(value, path, keys);
+  const obj = object(value, path, keys, ['paydayHalfLifeHours', 'declineFactor']);
+  const extras: { paydayHalfLifeHours?: number; declineFactor?: number } = {};
+  if (obj.paydayHalfLifeHours !== undefined) {
+    extras.paydayHalfLifeHours = number(
+      obj.paydayHalfLifeHours,
+      join(path, 'paydayHalfLifeHours'),
+      0,
+      MAX_HOURS,
+      { minExclusive: true },
+    );
+  }
+  if (obj.declineFactor !== undefined) {
+    extras.declineFactor = number(obj.declineFactor, join(path, 'declineFactor'), 0, 1);
+  }
   return {
+    ...extras,
     recoverableShare: number(obj.recoverableShare, join(path, 'recoverableShare'), 0, 1),
     base: number(obj.base, join(path, 'base'), 0, 1),
     riseHalfLifeHours: number(obj.riseHalfLifeHours, join(path, 'riseHalfLifeHours'), 0, MAX_HOURS),
@@ -376,6 +449,152 @@ function probabilities<K extends string>(
   return out;
 }
 
+/** What each `payCycles` kind of older files means, as a calendar (docs "payCycles"). */
+export function legacyPayCalendar(kind: PayCycleKind, weight: number): PayCalendar {
+  const rest = { weight, weekend: 'before', holidays: 'none', arrivalHour: 0 } as const;
+  switch (kind) {
+    case 'weekly':
+    case 'biweekly':
+      return { frequency: kind, weekdays: { fri: 1 }, ...rest };
+    case 'semi_monthly':
+      return { frequency: 'semimonthly', days: [1, 15], ...rest };
+    case 'monthly_1st':
+      return { frequency: 'monthly', daysOfMonth: { '1': 1 }, ...rest };
+    case 'last_business_day':
+      return { frequency: 'monthly', daysOfMonth: { '31': 1 }, ...rest };
+    default: {
+      const unreachable: never = kind;
+      return unreachable;
+    }
+  }
+}
+
+/** In the order of PAY_CYCLE_KINDS, so a population draws exactly as it did from `payCycles`. */
+const legacyPayCalendars = (weights: Record<PayCycleKind, number>) =>
+  PAY_CYCLE_KINDS.map((kind) => legacyPayCalendar(kind, weights[kind]));
+
+const FREQUENCIES = ['weekly', 'biweekly', 'semimonthly', 'monthly'] as const;
+
+function oneOf<T extends string>(value: unknown, path: string, options: readonly T[]): T {
+  if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
+    throw new Invalid(path, `must be one of ${options.join(', ')}`);
+  }
+  return value as T;
+}
+
+const dayOfMonthKey = (key: string) =>
+  /^\d{1,2}$/.test(key) && Number(key) >= 1 && Number(key) <= 31
+    ? null
+    : 'is not a day of the month: use "1" to "31" (31 = the last day of every month)';
+
+function payCalendars(value: unknown, path: string): PayCalendar[] {
+  const out = array(value, path).map((entry, i): PayCalendar => {
+    const p = `${path}[${i}]`;
+    const head = looseObject(entry, p);
+    const frequency = oneOf(head.frequency, `${p}.frequency`, FREQUENCIES);
+    const when =
+      frequency === 'semimonthly' ? 'days' : frequency === 'monthly' ? 'daysOfMonth' : 'weekdays';
+    const e = object(
+      entry,
+      p,
+      ['frequency', 'weight', when],
+      ['weekend', 'holidays', 'arrivalHour'],
+    );
+    const rest = {
+      weight: number(e.weight, `${p}.weight`, 0, 1),
+      weekend: e.weekend === undefined ? 'before' : oneOf(e.weekend, `${p}.weekend`, WEEKEND_RULES),
+      holidays:
+        e.holidays === undefined ? 'none' : oneOf(e.holidays, `${p}.holidays`, HOLIDAY_CALENDARS),
+      arrivalHour:
+        e.arrivalHour === undefined
+          ? 0
+          : number(e.arrivalHour, `${p}.arrivalHour`, 0, 23, { integer: true }),
+    } as const;
+    switch (frequency) {
+      case 'weekly':
+      case 'biweekly': {
+        const weekdays = openShares(e.weekdays, `${p}.weekdays`, (key) =>
+          (WEEKDAYS as readonly string[]).includes(key)
+            ? null
+            : `is not a weekday (one of ${WEEKDAYS.join(', ')})`,
+        );
+        return { frequency, weekdays, ...rest };
+      }
+      case 'semimonthly': {
+        const days = e.days;
+        if (
+          !Array.isArray(days) ||
+          days.length !== 2 ||
+          !days.every((d) => Number.isInteger(d) && d >= 1 && d <= 31) ||
+          days[0] >= days[1]
+        ) {
+          throw new Invalid(
+            `${p}.days`,
+            'must be two days of the month in order, e.g. [1, 15] or [15, 31] (31 = the last day)',
+          );
+        }
+        return { frequency, days: [days[0], days[1]], ...rest };
+      }
+      case 'monthly':
+        return {
+          frequency,
+          daysOfMonth: openShares(e.daysOfMonth, `${p}.daysOfMonth`, dayOfMonthKey),
+          ...rest,
+        };
+      default: {
+        const unreachable: never = frequency;
+        return unreachable;
+      }
+    }
+  });
+  sumsToOne(
+    out.map((c) => c.weight),
+    path,
+    'weights',
+  );
+  return out;
+}
+
+function financialHealth(value: unknown, path: string): FinancialHealth {
+  const obj = object(value, path, ['spread'], ['retryElasticity', 'actionElasticity']);
+  const elasticity = (key: string) =>
+    obj[key] === undefined ? 1 : number(obj[key], join(path, key), -3, 3);
+  return {
+    spread: number(obj.spread, join(path, 'spread'), 0, 3),
+    retryElasticity: elasticity('retryElasticity'),
+    actionElasticity: elasticity('actionElasticity'),
+  };
+}
+
+function exchangeRates(value: unknown, path: string, used: readonly Plan[]): ExchangeRates {
+  const obj = object(value, path, ['reportingCurrency', 'rates']);
+  const reporting = obj.reportingCurrency;
+  if (typeof reporting !== 'string' || !isCurrencyCode(reporting)) {
+    throw new Invalid(join(path, 'reportingCurrency'), 'must be an ISO 4217 code such as "USD"');
+  }
+  const ratesPath = join(path, 'rates');
+  const raw = looseObject(obj.rates, ratesPath);
+  const rates: Record<string, number> = {};
+  for (const [code, rate] of Object.entries(raw)) {
+    if (code === NOTE) continue;
+    if (!isCurrencyCode(code)) throw new Invalid(join(ratesPath, code), 'is not an ISO 4217 code');
+    rates[code] = number(rate, join(ratesPath, code), 0, 1e9, { minExclusive: true });
+  }
+  rates[reporting] ??= 1;
+  if (rates[reporting] !== 1) {
+    throw new Invalid(join(ratesPath, reporting), 'must be 1: it is the reporting currency');
+  }
+  for (const plan of used) {
+    if (rates[plan.currency] === undefined) {
+      throw new Invalid(
+        join(ratesPath, plan.currency),
+        `is required: a plan is billed in ${plan.currency}`,
+      );
+    }
+  }
+  return { reportingCurrency: reporting, rates };
+}
+
 /** Checks parsed JSON against the model format; the first problem names its field path. */
 export function validateModel(json: unknown): ModelResult {
   try {
@@ -400,21 +619,55 @@ function readModel(json: unknown): PopulationModel {
       'declineCodes',
       'networks',
       'plans',
-      'payCycles',
       'timeZones',
       'retrySuccess',
       'customerAction',
       'email',
     ],
-    ['description', '$schema', 'mastercardAdvice', 'engine'],
+    [
+      'description',
+      '$schema',
+      'mastercardAdvice',
+      'engine',
+      'payCycles',
+      'payCalendars',
+      'financialHealth',
+      'exchangeRates',
+    ],
   );
+  // Older files say `payCycles`; a file names exactly one of the two.
+  if ((top.payCycles === undefined) === (top.payCalendars === undefined)) {
+    throw new Invalid(
+      top.payCycles === undefined ? 'payCalendars' : 'payCycles',
+      top.payCycles === undefined
+        ? 'is required (or the older payCycles)'
+        : 'cannot be given with payCalendars: name one of the two',
+    );
+  }
   if (top.version !== MODEL_VERSION) {
     throw new Invalid('version', `must be ${MODEL_VERSION}`);
   }
   if (top.description !== undefined && typeof top.description !== 'string') {
     throw new Invalid('description', 'must be a string');
   }
-  const action = object(top.customerAction, 'customerAction', ['afterMessage', 'delayHours']);
+  const action = object(
+    top.customerAction,
+    'customerAction',
+    ['afterMessage', 'delayHours'],
+    ['fatigue', 'churn'],
+  );
+  const fatigue =
+    action.fatigue === undefined
+      ? null
+      : object(action.fatigue, 'customerAction.fatigue', ['responseFactor']);
+  const churn =
+    action.churn === undefined
+      ? null
+      : object(action.churn, 'customerAction.churn', [
+          'toleratedMessages',
+          'chancePerExtraMessage',
+        ]);
+  const planList = plans(top.plans, 'plans');
   const delay = object(action.delayHours, 'customerAction.delayHours', ['min', 'max']);
   const delayMin = number(delay.min, 'customerAction.delayHours.min', 0, MAX_HOURS);
   const delayMax = number(delay.max, 'customerAction.delayHours.max', 0, MAX_HOURS);
@@ -455,8 +708,11 @@ function readModel(json: unknown): PopulationModel {
         : `is not a card network (one of ${CARD_NETWORKS.join(', ')})`,
     ),
     mastercardAdvice: mastercardAdvice(top.mastercardAdvice ?? {}, 'mastercardAdvice'),
-    plans: plans(top.plans, 'plans'),
-    payCycles: shares(top.payCycles, 'payCycles', PAY_CYCLE_KINDS),
+    plans: planList,
+    payCalendars:
+      top.payCalendars === undefined
+        ? legacyPayCalendars(shares(top.payCycles, 'payCycles', PAY_CYCLE_KINDS))
+        : payCalendars(top.payCalendars, 'payCalendars'),
     timeZones: zones,
     retrySuccess: retrySuccess(top.retrySuccess, 'retrySuccess'),
     customerAction: {
@@ -466,10 +722,41 @@ function readModel(json: unknown): PopulationModel {
         DECLINE_CATEGORIES,
       ),
       delayHours: { min: delayMin, max: delayMax },
+      fatigue: fatigue && {
+        responseFactor: number(
+          fatigue.responseFactor,
+          'customerAction.fatigue.responseFactor',
+          0,
+          1,
+        ),
+      },
+      churn: churn && {
+        toleratedMessages: number(
+          churn.toleratedMessages,
+          'customerAction.churn.toleratedMessages',
+          0,
+          100,
+          { integer: true },
+        ),
+        chancePerExtraMessage: number(
+          churn.chancePerExtraMessage,
+          'customerAction.churn.chancePerExtraMessage',
+          0,
+          1,
+        ),
+      },
     },
     email: { bounceRate: number(email.bounceRate, 'email.bounceRate', 0, 1) },
     engine: {
       knownPayCycleShare: number(engine.knownPayCycleShare, 'engine.knownPayCycleShare', 0, 1),
     },
+    financialHealth:
+      top.financialHealth === undefined
+        ? null
+        : financialHealth(top.financialHealth, 'financialHealth'),
+    exchangeRates:
+      top.exchangeRates === undefined
+        ? null
+        : exchangeRates(top.exchangeRates, 'exchangeRates', planList),
   };
 }

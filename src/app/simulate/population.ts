@@ -5,19 +5,20 @@ import { DECLINE_CATEGORIES } from '../../domain/declines/categories.ts';
 import type { Classification } from '../../domain/declines/classify.ts';
 import type { PayCycle } from '../../domain/retry-timing/pay-cycle.ts';
 import { type DeclineSource, DeclineSources } from './declines.ts';
+import { enginePayCycle } from './engine-knowledge.ts';
 import {
   CARD_NETWORKS,
   type CardNetwork,
-  PAY_CYCLE_KINDS,
-  type PayCycleKind,
+  type FinancialHealth,
+  type PayCalendar,
   type Plan,
   type PopulationModel,
   RETRYABLE_CATEGORIES,
   type RetryableCategory,
   type RetryCurve,
 } from './model.ts';
-import { DAY_MS, enginePayCycle, PaydayCalendar } from './paydays.ts';
-import { deriveSeed, mulberry32, WeightedPick, weightsOf } from './prng.ts';
+import { DAY_MS, PaydayCalendar, type PaySchedule, type Weekday } from './paydays.ts';
+import { deriveSeed, mulberry32, type Random, WeightedPick, weightsOf } from './prng.ts';
 
 export type Customer = {
   readonly index: number;
@@ -28,14 +29,17 @@ export type Customer = {
   readonly network: CardNetwork;
   readonly plan: Plan;
   readonly timeZone: string;
-  readonly payCycle: PayCycleKind;
-  /** Local-midnight instants of the customer's real paydays (ms), ascending. */
+  /** How the customer is really paid (the world's truth, drawn from `payCalendars`). */
+  readonly paySchedule: PaySchedule;
+  /** Instants the customer's pay arrives (ms), ascending. */
   readonly paydays: Float64Array;
   /** What the engine's smart timing knows of the pay cycle: null = its default guesses. */
   readonly knownPayCycle: PayCycle | null;
   readonly firstFailureAtMs: number;
   /** The curve retries follow; null when retries on this card never succeed. */
   readonly curve: RetryCurve | null;
+  /** Multipliers from the customer's latent financial health (1 and 1 without one). */
+  readonly health: { readonly retry: number; readonly action: number };
   /** The customer's email address hard-bounces (the first message tells). */
   readonly emailBounces: boolean;
   /** Seed of the customer's own stream: the same draws under every strategy. */
@@ -69,7 +73,7 @@ export function generatePopulation(
   const random = mulberry32(seed);
   const startMs = startOf(model);
   const startDay = Math.floor(startMs / DAY_MS);
-  const calendar = new PaydayCalendar(startDay - 40, startDay + horizonDays + 2);
+  const paydayCalendar = new PaydayCalendar(startDay - 40, startDay + horizonDays + 2);
   const sources = new DeclineSources(model);
 
   const categories = new WeightedPick(
@@ -87,9 +91,10 @@ export function generatePopulation(
     ),
   );
   const plans = new WeightedPick(model.plans.map((value) => ({ value, weight: value.weight })));
-  const cycles = new WeightedPick(
-    PAY_CYCLE_KINDS.map((value) => ({ value, weight: model.payCycles[value] })),
+  const calendars = new WeightedPick(
+    model.payCalendars.map((value) => ({ value, weight: value.weight })),
   );
+  const within = new Map(model.payCalendars.map((c) => [c, choicesOf(c)]));
   const zones = new WeightedPick(weightsOf(model.timeZones));
   const spreadMs = Math.min(model.firstFailureWithinDays, horizonDays) * DAY_MS;
 
@@ -100,7 +105,7 @@ export function generatePopulation(
     const codeIndex = codes[category].pick(random);
     const network = networks.pick(random);
     const plan = plans.pick(random);
-    const payCycle = cycles.pick(random);
+    const calendar = calendars.pick(random);
     const parity: 0 | 1 = random() < 0.5 ? 0 : 1;
     const timeZone = zones.pick(random);
     // Whole minutes, as a billing system's renewal runs would be.
@@ -111,6 +116,10 @@ export function generatePopulation(
     const declines = sources.get(category, codeIndex, network);
     const firstDecline = declines.next(random);
     const curve = isRetryable(category) ? model.retrySuccess[category] : null;
+    // Draws the older model had no field for come from the customer's own world stream, so a
+    // file without the new fields draws exactly what it drew before.
+    const world = mulberry32(deriveSeed(seed, index, 2));
+    const paySchedule = scheduleOf(calendar, within.get(calendar)!, parity, world);
     customers.push({
       index,
       category,
@@ -119,14 +128,84 @@ export function generatePopulation(
       network,
       plan,
       timeZone,
-      payCycle,
-      paydays: calendar.instants(payCycle, parity, timeZone),
-      knownPayCycle: knows ? enginePayCycle(payCycle, parity, startDay) : null,
+      paySchedule,
+      paydays: paydayCalendar.instants(paySchedule, timeZone),
+      knownPayCycle: knows ? enginePayCycle(paySchedule, startDay) : null,
       firstFailureAtMs,
       curve: curve && recoverableDraw < curve.recoverableShare ? curve : null,
+      health: healthOf(model.financialHealth, world),
       emailBounces,
       seed: deriveSeed(seed, index, 1),
     });
   }
   return { model, seed, startMs, customers };
+}
+
+type Choices = WeightedPick<Weekday> | WeightedPick<number> | null;
+
+function choicesOf(calendar: PayCalendar): Choices {
+  switch (calendar.frequency) {
+    case 'weekly':
+    case 'biweekly':
+      return new WeightedPick(weightsOf(calendar.weekdays).filter((o) => o.weight > 0));
+    case 'monthly':
+      return new WeightedPick(
+        weightsOf(calendar.daysOfMonth)
+          .filter((o) => o.weight > 0)
+          .map((o) => ({ value: Number(o.value), weight: o.weight })),
+      );
+    case 'semimonthly':
+      return null;
+    default: {
+      const unreachable: never = calendar;
+      return unreachable;
+    }
+  }
+}
+
+/** The one schedule a customer is paid on: the calendar with its weekday or day drawn. */
+function scheduleOf(
+  calendar: PayCalendar,
+  choices: Choices,
+  parity: 0 | 1,
+  world: Random,
+): PaySchedule {
+  const rest = {
+    weekend: calendar.weekend,
+    holidays: calendar.holidays,
+    arrivalHour: calendar.arrivalHour,
+  };
+  switch (calendar.frequency) {
+    case 'weekly':
+      return {
+        frequency: 'weekly',
+        weekday: (choices as WeightedPick<Weekday>).pick(world),
+        ...rest,
+      };
+    case 'biweekly':
+      return {
+        frequency: 'biweekly',
+        weekday: (choices as WeightedPick<Weekday>).pick(world),
+        parity,
+        ...rest,
+      };
+    case 'monthly':
+      return { frequency: 'monthly', day: (choices as WeightedPick<number>).pick(world), ...rest };
+    case 'semimonthly':
+      return { frequency: 'semimonthly', days: calendar.days, ...rest };
+    default: {
+      const unreachable: never = calendar;
+      return unreachable;
+    }
+  }
+}
+
+const NEUTRAL = { retry: 1, action: 1 } as const;
+
+/** exp(σz − σ²/2) with z standard normal: a multiplier of mean 1 and spread σ (Box–Muller). */
+function healthOf(health: FinancialHealth | null, world: Random) {
+  if (!health || health.spread === 0) return NEUTRAL;
+  const z = Math.sqrt(-2 * Math.log(1 - world())) * Math.cos(2 * Math.PI * world());
+  const m = Math.exp(health.spread * z - (health.spread * health.spread) / 2);
+  return { retry: m ** health.retryElasticity, action: m ** health.actionElasticity };
 }

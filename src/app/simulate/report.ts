@@ -1,10 +1,11 @@
-// Results side by side: a table for people, JSON for programs. Money is never converted between
-// currencies: every amount is reported per currency, in that currency's minor units (JSON) or
-// formatted in its major units (table), and revenue recovery is a rate per currency.
+// Results side by side: a table for people, JSON for programs. Every amount is reported per
+// currency, in that currency's minor units (JSON) or formatted in its major units (table); only a
+// model with `exchangeRates` adds totals converted to its reporting currency, at its rates.
 import Table from 'cli-table3';
 import { DECLINE_CATEGORIES } from '../../domain/declines/categories.ts';
-import { formatMoney } from '../../domain/money.ts';
-import type { CurrencyTotals, StrategyTotals } from './run.ts';
+import { currencyExponent, formatMoney } from '../../domain/money.ts';
+import type { ExchangeRates } from './model.ts';
+import { type CurrencyTotals, emptyCurrency, type StrategyTotals } from './run.ts';
 import type { SimulationResult } from './simulation.ts';
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
@@ -20,6 +21,22 @@ function currenciesOf(result: SimulationResult): string[] {
 }
 
 const churned = (t: StrategyTotals) => t.canceled + t.unpaid;
+
+/**
+ * Per-currency totals converted into the reporting currency and added up: each currency's total
+ * is converted once and rounded to the reporting currency's minor unit (half away from zero).
+ */
+export function inReportingCurrency(t: StrategyTotals, fx: ExchangeRates): CurrencyTotals {
+  const out = emptyCurrency();
+  const to = currencyExponent(fx.reportingCurrency);
+  for (const [code, c] of Object.entries(t.byCurrency)) {
+    const factor = fx.rates[code]! * 10 ** (to - currencyExponent(code));
+    for (const k of Object.keys(out) as (keyof CurrencyTotals)[]) {
+      out[k] += Math.round(c[k] * factor);
+    }
+  }
+  return out;
+}
 
 export function renderTable(result: SimulationResult): string {
   const cols = result.strategies;
@@ -45,7 +62,34 @@ export function renderTable(result: SimulationResult): string {
       return c ? percent(c.recoveredMinor, c.dunnedMinor) : '–';
     });
   }
+  const fx = result.exchangeRates;
+  if (fx) {
+    const all = `all currencies in ${fx.reportingCurrency}`;
+    const total = (pick: (c: CurrencyTotals) => number) => (t: StrategyTotals) => {
+      const c = inReportingCurrency(t, fx);
+      return formatMoney({ amountMinor: pick(c), currency: fx.reportingCurrency });
+    };
+    row(`recovery rate by revenue, ${all}`, (t) => {
+      const c = inReportingCurrency(t, fx);
+      return percent(c.recoveredMinor, c.dunnedMinor);
+    });
+    row(
+      `recovered revenue, ${all}`,
+      total((c) => c.recoveredMinor),
+    );
+    row(
+      '  by a retry',
+      total((c) => c.recoveredByRetryMinor),
+    );
+    row(
+      '  by the customer',
+      total((c) => c.recoveredByCustomerMinor),
+    );
+  }
   row('involuntary churn (canceled or unpaid)', (t) => percent(churned(t), t.customers));
+  row('voluntary churn (canceled after messages)', (t) =>
+    percent(t.canceledByCustomer, t.customers),
+  );
   row(`still in dunning on day ${result.days}`, (t) => count(t.open));
   row('retries sent', (t) => count(t.retriesSent));
   row('  of them quick retries (temporary)', (t) => count(t.retriesByKind.quick));
@@ -63,6 +107,19 @@ export function renderTable(result: SimulationResult): string {
       money(currency, (c) => c.mrrLostMinor),
     );
   }
+  if (fx) {
+    for (const [label, pick] of [
+      ['MRR saved', (c: CurrencyTotals) => c.mrrSavedMinor],
+      ['MRR lost', (c: CurrencyTotals) => c.mrrLostMinor],
+    ] as const) {
+      row(`${label}, all currencies in ${fx.reportingCurrency}`, (t) =>
+        formatMoney({
+          amountMinor: pick(inReportingCurrency(t, fx)),
+          currency: fx.reportingCurrency,
+        }),
+      );
+    }
+  }
   for (const category of DECLINE_CATEGORIES) {
     if (!cols.some((s) => s.totals.byCategory[category])) continue;
     row(`recovered: ${category}`, (t) => {
@@ -73,19 +130,19 @@ export function renderTable(result: SimulationResult): string {
   return table.toString();
 }
 
-function emptyCurrency(): CurrencyTotals {
-  return { dunnedMinor: 0, recoveredMinor: 0, mrrSavedMinor: 0, mrrLostMinor: 0, mrrOpenMinor: 0 };
-}
-
 /** The same results as the table, as data: counts, rates (0–1) and amounts in minor units. */
 export function resultJson(result: SimulationResult, modelName: string) {
+  const fx = result.exchangeRates;
   return {
     model: modelName,
     startDate: result.startDate,
     customers: result.customers,
     days: result.days,
     seed: result.seed,
-    money: 'amounts in minor units, per currency; no currency is converted',
+    money: fx
+      ? `amounts in minor units, per currency; inReportingCurrency converts them to ${fx.reportingCurrency} at exchangeRates`
+      : 'amounts in minor units, per currency; no currency is converted',
+    ...(fx ? { exchangeRates: fx } : {}),
     strategies: result.strategies.map(({ key, description, totals: t }) => ({
       key,
       description,
@@ -97,6 +154,8 @@ export function resultJson(result: SimulationResult, modelName: string) {
       involuntaryChurn: round6(ratio(churned(t), t.customers)),
       canceled: t.canceled,
       unpaid: t.unpaid,
+      canceledByCustomer: t.canceledByCustomer,
+      voluntaryChurn: round6(ratio(t.canceledByCustomer, t.customers)),
       stillInDunning: t.open,
       retriesSent: t.retriesSent,
       retriesSucceeded: t.retriesSucceeded,
@@ -112,20 +171,17 @@ export function resultJson(result: SimulationResult, modelName: string) {
         Object.keys(t.byCurrency)
           .sort()
           .map((code) => {
-            const c = t.byCurrency[code]!;
-            return [
-              code,
-              {
-                dunnedMinor: c.dunnedMinor,
-                recoveredMinor: c.recoveredMinor,
-                recoveryRateByRevenue: round6(ratio(c.recoveredMinor, c.dunnedMinor)),
-                mrrSavedMinor: c.mrrSavedMinor,
-                mrrLostMinor: c.mrrLostMinor,
-                mrrStillInDunningMinor: c.mrrOpenMinor,
-              },
-            ];
+            return [code, currencyJson(t.byCurrency[code]!)];
           }),
       ),
+      ...(fx
+        ? {
+            inReportingCurrency: {
+              currency: fx.reportingCurrency,
+              ...currencyJson(inReportingCurrency(t, fx)),
+            },
+          }
+        : {}),
       byCategory: Object.fromEntries(
         DECLINE_CATEGORIES.filter((c) => t.byCategory[c]).map((c) => {
           const v = t.byCategory[c]!;
@@ -133,6 +189,20 @@ export function resultJson(result: SimulationResult, modelName: string) {
         }),
       ),
     })),
+  };
+}
+
+function currencyJson(c: CurrencyTotals) {
+  return {
+    dunnedMinor: c.dunnedMinor,
+    recoveredMinor: c.recoveredMinor,
+    recoveredByRetryMinor: c.recoveredByRetryMinor,
+    recoveredByCustomerMinor: c.recoveredByCustomerMinor,
+    recoveryRateByRevenue: round6(ratio(c.recoveredMinor, c.dunnedMinor)),
+    mrrSavedMinor: c.mrrSavedMinor,
+    mrrLostMinor: c.mrrLostMinor,
+    mrrStillInDunningMinor: c.mrrOpenMinor,
+    mrrLostToVoluntaryChurnMinor: c.mrrLostVoluntaryMinor,
   };
 }
 

@@ -8,6 +8,7 @@ import { periodStart } from '../../domain/subscription/period.ts';
 import {
   auditRetry,
   type ChargeResult,
+  customerCanceled,
   customerPaid,
   openCase,
   renewalWhileOpen,
@@ -27,10 +28,14 @@ export type CurrencyTotals = {
   /** Everything that went through dunning: the failed renewal plus renewals added while open. */
   dunnedMinor: number;
   recoveredMinor: number;
+  recoveredByRetryMinor: number;
+  recoveredByCustomerMinor: number;
   /** Monthly price of subscriptions recovered / lost to involuntary churn / still in dunning. */
   mrrSavedMinor: number;
   mrrLostMinor: number;
   mrrOpenMinor: number;
+  /** Monthly price of subscriptions their customers canceled after too many messages. */
+  mrrLostVoluntaryMinor: number;
 };
 
 export type StrategyTotals = {
@@ -40,6 +45,8 @@ export type StrategyTotals = {
   recoveredByCustomer: number;
   canceled: number;
   unpaid: number;
+  /** Customers who canceled the subscription themselves after too many messages. */
+  canceledByCustomer: number;
   /** Cases still in dunning when the simulated time ran out. */
   open: number;
   retriesSent: number;
@@ -76,6 +83,7 @@ const EVENT_KINDS = 3;
 /** Stream numbers for deriveSeed: each behaviour draws from its own stream. */
 const STREAM_CHARGE = 11;
 const STREAM_ACTION = 12;
+const STREAM_CHURN = 13;
 
 type Slot = {
   customer: Customer;
@@ -90,6 +98,12 @@ type Slot = {
   renewalExact: boolean;
   renewalIndex: number;
   customerAt: number;
+  /** What the customer does at customerAt: pay on the hosted page, or cancel. */
+  customerIntent: 'pay' | 'cancel';
+  /** Emails delivered so far (fatigue and churn count them). */
+  delivered: number;
+  /** Draws for voluntary churn; null when the model has none. */
+  churn: Random | null;
   emailDead: boolean;
 };
 
@@ -101,6 +115,7 @@ export function emptyTotals(): StrategyTotals {
     recoveredByCustomer: 0,
     canceled: 0,
     unpaid: 0,
+    canceledByCustomer: 0,
     open: 0,
     retriesSent: 0,
     retriesSucceeded: 0,
@@ -132,7 +147,7 @@ export function runStrategy(
 
   for (let i = offset; i < population.customers.length; i += stride) {
     const customer = population.customers[i]!;
-    const slot = makeSlot(customer, def);
+    const slot = makeSlot(customer, def, model);
     const at = wakeAt(slot.case, def);
     const s = slots.length;
     slots.push(slot);
@@ -186,6 +201,10 @@ export function runStrategy(
     } else {
       if (slot.customerAt !== t) continue;
       slot.customerAt = Number.NaN;
+      if (slot.customerIntent === 'cancel') {
+        if (customerCanceled(slot.case)) totals.canceledByCustomer++;
+        continue;
+      }
       const actions = customerPaid(slot.case, now, def);
       apply(actions, slot, totals, s, queue, model.customerAction, endMs);
     }
@@ -195,11 +214,14 @@ export function runStrategy(
   return totals;
 }
 
-function makeSlot(customer: Customer, def: StrategyDefinition): Slot {
+function makeSlot(customer: Customer, def: StrategyDefinition, model: Population['model']): Slot {
   const chargeRandom = mulberry32(deriveSeed(customer.seed, 0, STREAM_CHARGE));
   const act = mulberry32(deriveSeed(customer.seed, 0, STREAM_ACTION));
   const openedAt = new Date(customer.firstFailureAtMs);
   const credential: Credential = { network: customer.network, methodChangedAt: null };
+  // Retries on one card are not independent: each decline can lower the next one's chance.
+  const declineFactor = customer.curve?.declineFactor ?? 1;
+  let cardFactor = customer.health.retry;
   const charge = (_amountMinor: number, at: Date): ChargeResult => {
     // The same draws whatever the outcome, so a customer's stream stays aligned across strategies.
     const u = chargeRandom();
@@ -209,10 +231,13 @@ function makeSlot(customer: Customer, def: StrategyDefinition): Slot {
           customer.curve,
           (atMs - customer.firstFailureAtMs) / HOUR_MS,
           hoursSinceLastPayday(customer.paydays, atMs),
+          cardFactor,
         )
       : 0;
     const declined = customer.declines.next(chargeRandom);
-    return u < chance ? { kind: 'succeeded' } : { kind: 'declined', classification: declined };
+    if (u < chance) return { kind: 'succeeded' };
+    cardFactor *= declineFactor;
+    return { kind: 'declined', classification: declined };
   };
   const ctx: StepContext = {
     def,
@@ -244,6 +269,11 @@ function makeSlot(customer: Customer, def: StrategyDefinition): Slot {
     renewalExact: false,
     renewalIndex: 1,
     customerAt: Number.NaN,
+    customerIntent: 'pay',
+    delivered: 0,
+    churn: model.customerAction.churn
+      ? mulberry32(deriveSeed(customer.seed, 0, STREAM_CHURN))
+      : null,
     emailDead: false,
   };
   return slot;
@@ -325,7 +355,10 @@ function apply(
             totals.recoveredByCustomer++;
             slot.audit.credential.methodChangedAt = slot.case.credential.methodChangedAt;
           } else totals.recoveredByRetry++;
-          currency(totals, slot).recoveredMinor += slot.case.amountDueMinor;
+          const c = currency(totals, slot);
+          c.recoveredMinor += slot.case.amountDueMinor;
+          if (action.via === 'customer') c.recoveredByCustomerMinor += slot.case.amountDueMinor;
+          else c.recoveredByRetryMinor += slot.case.amountDueMinor;
         } else if (action.status === 'canceled') totals.canceled++;
         else totals.unpaid++;
         // A closed case charges nothing more: drop its histories, a large run holds 100,000s.
@@ -360,19 +393,60 @@ function deliver(
     slot.emailDead = true;
     return;
   }
+  const n = ++slot.delivered;
+  const chance = responseChance(behaviour, slot.customer, n);
   // Two draws always, so the stream stays aligned whatever happens.
-  const acts = slot.act() < behaviour.afterMessage[slot.customer.category];
+  const acts = slot.act() < chance;
   const delayHours =
     behaviour.delayHours.min + slot.act() * (behaviour.delayHours.max - behaviour.delayHours.min);
-  if (!acts || slot.case.data.status !== 'open' || !Number.isNaN(slot.customerAt)) return;
-  const t = atMs + Math.max(1, Math.round(delayHours * HOUR_MS));
+  // Voluntary churn: past the messages they tolerate, each one may make the customer cancel.
+  const churns = slot.churn ? churnsAfter(behaviour, n, slot.churn) : null;
+  if (slot.case.data.status !== 'open' || !Number.isNaN(slot.customerAt)) return;
+  const intent = acts ? 'pay' : churns?.cancels ? 'cancel' : null;
+  if (!intent) return;
+  const hours = intent === 'pay' ? delayHours : churns!.delayHours;
+  const t = atMs + Math.max(1, Math.round(hours * HOUR_MS));
   if (t >= endMs) return;
   slot.customerAt = t;
+  slot.customerIntent = intent;
   schedule(queue, s, EVENT_CUSTOMER, t);
 }
 
-function emptyCurrency(): CurrencyTotals {
-  return { dunnedMinor: 0, recoveredMinor: 0, mrrSavedMinor: 0, mrrLostMinor: 0, mrrOpenMinor: 0 };
+/** Chance that the n-th delivered message moves the customer to fix the problem (fatigue). */
+export function responseChance(
+  behaviour: Population['model']['customerAction'],
+  customer: Pick<Customer, 'category' | 'health'>,
+  n: number,
+): number {
+  const fatigue = behaviour.fatigue ? behaviour.fatigue.responseFactor ** (n - 1) : 1;
+  return behaviour.afterMessage[customer.category] * fatigue * customer.health.action;
+}
+
+/** Two draws always; the chance grows by chancePerExtraMessage with each message past tolerance. */
+function churnsAfter(
+  behaviour: Population['model']['customerAction'],
+  n: number,
+  random: Random,
+): { cancels: boolean; delayHours: number } {
+  const churn = behaviour.churn!;
+  const extra = n - churn.toleratedMessages;
+  const cancels = random() < Math.min(1, Math.max(0, extra) * churn.chancePerExtraMessage);
+  const delayHours =
+    behaviour.delayHours.min + random() * (behaviour.delayHours.max - behaviour.delayHours.min);
+  return { cancels, delayHours };
+}
+
+export function emptyCurrency(): CurrencyTotals {
+  return {
+    dunnedMinor: 0,
+    recoveredMinor: 0,
+    recoveredByRetryMinor: 0,
+    recoveredByCustomerMinor: 0,
+    mrrSavedMinor: 0,
+    mrrLostMinor: 0,
+    mrrOpenMinor: 0,
+    mrrLostVoluntaryMinor: 0,
+  };
 }
 
 function currency(totals: StrategyTotals, slot: Slot): CurrencyTotals {
@@ -403,6 +477,8 @@ function finish(slot: Slot, totals: StrategyTotals): void {
       entry.mrrOpenMinor += price;
       break;
     case 'stopped':
+      // The only stop in a simulation: the customer canceled after too many messages.
+      entry.mrrLostVoluntaryMinor += price;
       break;
     default: {
       const unreachable: never = slot.case.data.status;
@@ -420,6 +496,7 @@ export function addTotals(into: StrategyTotals, more: StrategyTotals): StrategyT
     'recoveredByCustomer',
     'canceled',
     'unpaid',
+    'canceledByCustomer',
     'open',
     'retriesSent',
     'retriesSucceeded',
@@ -448,11 +525,7 @@ export function addTotals(into: StrategyTotals, more: StrategyTotals): StrategyT
   for (const [code, c] of Object.entries(more.byCurrency)) {
     const e = into.byCurrency[code] ?? emptyCurrency();
     into.byCurrency[code] = e;
-    e.dunnedMinor += c.dunnedMinor;
-    e.recoveredMinor += c.recoveredMinor;
-    e.mrrSavedMinor += c.mrrSavedMinor;
-    e.mrrLostMinor += c.mrrLostMinor;
-    e.mrrOpenMinor += c.mrrOpenMinor;
+    for (const k of Object.keys(c) as (keyof CurrencyTotals)[]) e[k] += c[k];
   }
   return into;
 }

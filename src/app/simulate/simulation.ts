@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { installZoneCache } from '../zone-cache.ts';
-import type { PopulationModel } from './model.ts';
+import type { ExchangeRates, PopulationModel } from './model.ts';
 import { generatePopulation } from './population.ts';
 import { addTotals, emptyTotals, runStrategy, type StrategyTotals } from './run.ts';
 import { describeStrategy, type StrategyKey, strategyDefinition } from './strategies.ts';
@@ -34,6 +34,8 @@ export type SimulationResult = {
   readonly seed: number;
   readonly startDate: string;
   readonly threads: number;
+  /** The model's rates to its reporting currency; null: amounts stay per currency. */
+  readonly exchangeRates: ExchangeRates | null;
   readonly strategies: readonly StrategyResult[];
 };
 
@@ -120,6 +122,7 @@ export async function runSimulation(input: SimulationInput): Promise<SimulationR
     seed: input.seed,
     startDate: input.model.startDate,
     threads,
+    exchangeRates: input.model.exchangeRates,
     strategies: input.strategies.map((key, i) => ({
       key,
       description: describeStrategy(key),

@@ -7,6 +7,11 @@ export const DEFAULT_MODEL_FILE = fileURLToPath(
   new URL('../../../docs/population-model.json', import.meta.url),
 );
 
+/** The populations shipped next to the default, under docs/populations/. */
+export const POPULATION_FILES = ['us-biweekly-friday.json', 'eu-monthly-end-of-month.json'].map(
+  (name) => fileURLToPath(new URL(`../../../docs/populations/${name}`, import.meta.url)),
+);
+
 /** The default model as parsed JSON, a fresh copy each call, to break or bend in a test. */
 export function defaultModelJson(): Record<string, unknown> {
   return JSON.parse(readFileSync(DEFAULT_MODEL_FILE, 'utf8')) as Record<string, unknown>;
