@@ -78,3 +78,31 @@ describe('rate limits, proxy and log level', () => {
     );
   });
 });
+
+describe('secrets keys', () => {
+  const key = Buffer.alloc(32, 7);
+  it('none by default; a key as base64 or hex; earlier keys separated by commas', () => {
+    expect(loadConfig({}).secretsKeys).toEqual({ current: null, previous: [] });
+    const c = loadConfig({
+      DUNNER_SECRETS_KEY: key.toString('base64'),
+      DUNNER_SECRETS_KEY_PREVIOUS: `${Buffer.alloc(32, 1).toString('hex')}, ${Buffer.alloc(32, 2).toString('base64')}`,
+    });
+    expect(c.secretsKeys.current?.key).toEqual(key);
+    expect(c.secretsKeys.previous.map((k) => k.key[0])).toEqual([1, 2]);
+  });
+
+  it('names the variable of a key that is not 32 bytes', () => {
+    expect(() => loadConfig({ DUNNER_SECRETS_KEY: 'short' })).toThrow(
+      'DUNNER_SECRETS_KEY must be 32 bytes as base64 or hex',
+    );
+    expect(() =>
+      loadConfig({
+        DUNNER_SECRETS_KEY: key.toString('hex'),
+        DUNNER_SECRETS_KEY_PREVIOUS: 'nope',
+      }),
+    ).toThrow('DUNNER_SECRETS_KEY_PREVIOUS must be keys separated by commas');
+    expect(() => loadConfig({ DUNNER_SECRETS_KEY_PREVIOUS: key.toString('hex') })).toThrow(
+      'DUNNER_SECRETS_KEY_PREVIOUS is set without DUNNER_SECRETS_KEY',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // Configuration from the environment, checked once at start-up. A bad value is a ConfigError whose
 // message names the variable; the CLI prints it on one line.
 import path from 'node:path';
+import { type Keyring, parseSecretsKey, type SecretsKey } from '../adapters/crypto/secret-box.ts';
 import type { DatabaseConfig } from '../adapters/db/connect.ts';
 
 export class ConfigError extends Error {
@@ -44,7 +45,40 @@ export type Config = {
   trustProxy: boolean;
   /** pino level of the JSON log on stdout (DUNNER_LOG_LEVEL). */
   logLevel: LogLevel;
+  /**
+   * Seals signing secrets and Stripe keys at rest (DUNNER_SECRETS_KEY); earlier keys still open
+   * what they sealed until `dunner secrets rotate` (DUNNER_SECRETS_KEY_PREVIOUS).
+   */
+  secretsKeys: Keyring;
 };
+
+const KEY_HINT = '32 bytes as base64 or hex, e.g. from `openssl rand -base64 32`';
+
+function secretsKeys(env: Env): Keyring {
+  const raw = env.DUNNER_SECRETS_KEY?.trim();
+  let current: SecretsKey | null = null;
+  if (raw) {
+    current = parseSecretsKey(raw);
+    if (!current) throw new ConfigError(`DUNNER_SECRETS_KEY must be ${KEY_HINT}`);
+  }
+  const previous = (env.DUNNER_SECRETS_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '')
+    .map((k, i) => {
+      const key = parseSecretsKey(k);
+      if (!key)
+        throw new ConfigError(
+          `DUNNER_SECRETS_KEY_PREVIOUS must be keys separated by commas, each ${KEY_HINT} (key ${i + 1} is not)`,
+        );
+      return key;
+    });
+  if (previous.length > 0 && !current)
+    throw new ConfigError(
+      'DUNNER_SECRETS_KEY_PREVIOUS is set without DUNNER_SECRETS_KEY: set the new key as DUNNER_SECRETS_KEY',
+    );
+  return { current, previous };
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -157,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
     signInLimit: positiveInt(env, 'DUNNER_SIGN_IN_LIMIT', 20, 1_000_000),
     trustProxy: flag(env, 'DUNNER_TRUST_PROXY'),
     logLevel: logLevel(env),
+    secretsKeys: secretsKeys(env),
     workerBatchSize: positiveInt(env, 'DUNNER_WORKER_BATCH', 50, 10_000),
     workerPollMs: positiveInt(env, 'DUNNER_WORKER_POLL_MS', 1000),
     leaseMs: positiveInt(env, 'DUNNER_LEASE_MS', 60_000),

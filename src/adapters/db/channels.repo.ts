@@ -1,4 +1,5 @@
 // A customer's message channels, in order, and the email addresses that bounced.
+import { openSecret, sealSecret } from '../crypto/secret-box.ts';
 import type { Db } from './connect.ts';
 import type { ChannelKind, CustomerChannelRow } from './schema-messages.ts';
 
@@ -7,13 +8,15 @@ export async function listCustomerChannels(
   merchantId: string,
   customerId: string,
 ): Promise<CustomerChannelRow[]> {
-  return db
+  const rows = await db
     .selectFrom('customer_channels')
     .selectAll()
     .where('merchant_id', '=', merchantId)
     .where('customer_id', '=', customerId)
     .orderBy('position')
     .execute();
+  // A channel's settings (a chat webhook URL, a signing secret) are sealed at rest.
+  return rows.map((r) => ({ ...r, config: openedConfig(r.config) }));
 }
 
 export async function deleteCustomerChannels(
@@ -41,7 +44,10 @@ export async function insertCustomerChannel(
     status_changed_at: Date | null;
   },
 ): Promise<void> {
-  await db.insertInto('customer_channels').values(row).execute();
+  await db
+    .insertInto('customer_channels')
+    .values({ ...row, config: sealedConfig(row.config) })
+    .execute();
 }
 
 /** Marks an active channel undeliverable; false when it was not active. */
@@ -98,4 +104,16 @@ export async function insertEmailSuppression(
     .returning('address')
     .executeTakeFirst();
   return inserted !== undefined;
+}
+
+/** A channel's settings as stored: `{ "sealed": "enc:v1:…" }` when a secrets key is set. */
+function sealedConfig(configJson: string): string {
+  const sealed = sealSecret(configJson);
+  return sealed === configJson ? configJson : JSON.stringify({ sealed });
+}
+
+function openedConfig(stored: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(stored);
+  if (keys.length !== 1 || keys[0] !== 'sealed' || typeof stored.sealed !== 'string') return stored;
+  return JSON.parse(openSecret(stored.sealed)) as Record<string, unknown>;
 }

@@ -1,17 +1,26 @@
 // Stripe: each merchant's keys, the inbound event log, the newest event applied per Stripe object,
 // and which Dunner subscription a Stripe subscription is.
 import { sql } from 'kysely';
+import { openSecret, sealSecret } from '../crypto/secret-box.ts';
 import type { Db } from './connect.ts';
 import type { StripeEventStatus } from './schema-stripe.ts';
 
 // --- accounts ---
 
+/** The merchant's keys, opened (they are sealed at rest: ../crypto/secret-box.ts). */
 export async function findStripeAccount(db: Db, merchantId: string) {
-  return db
+  const row = await db
     .selectFrom('stripe_accounts')
     .select(['secret_key', 'webhook_secret', 'publishable_key'])
     .where('merchant_id', '=', merchantId)
     .executeTakeFirst();
+  return row
+    ? {
+        ...row,
+        secret_key: openSecret(row.secret_key),
+        webhook_secret: openSecret(row.webhook_secret),
+      }
+    : undefined;
 }
 
 /** Stores the merchant's keys, replacing earlier ones. */
@@ -24,13 +33,15 @@ export async function upsertStripeAccount(
     publishable_key: string | null;
   },
 ): Promise<void> {
+  const secretKey = sealSecret(row.secret_key);
+  const webhookSecret = sealSecret(row.webhook_secret);
   await db
     .insertInto('stripe_accounts')
-    .values(row)
+    .values({ ...row, secret_key: secretKey, webhook_secret: webhookSecret })
     .onConflict((oc) =>
       oc.column('merchant_id').doUpdateSet({
-        secret_key: row.secret_key,
-        webhook_secret: row.webhook_secret,
+        secret_key: secretKey,
+        webhook_secret: webhookSecret,
         publishable_key: row.publishable_key,
         updated_at: new Date(),
       }),

@@ -1,5 +1,6 @@
 // Update links (one hosted page per case) and each merchant's link-signing key.
 import type { Selectable } from 'kysely';
+import { openSecret, sealSecret } from '../crypto/secret-box.ts';
 import type { Db } from './connect.ts';
 import type { AccessTables } from './schema-access.ts';
 
@@ -84,7 +85,7 @@ export async function findLinkSigningKey(db: Db, merchantId: string): Promise<st
     .select('link_signing_key')
     .where('merchant_id', '=', merchantId)
     .executeTakeFirst();
-  return row?.link_signing_key;
+  return row ? openSecret(row.link_signing_key) : undefined;
 }
 
 /** The merchant's signing key, stored as `candidate` when it has none yet. */
@@ -95,7 +96,7 @@ export async function ensureLinkSigningKey(
 ): Promise<string> {
   await db
     .insertInto('merchant_secrets')
-    .values({ merchant_id: merchantId, link_signing_key: candidate })
+    .values({ merchant_id: merchantId, link_signing_key: sealSecret(candidate) })
     .onConflict((oc) => oc.column('merchant_id').doNothing())
     .execute();
   const row = await db
@@ -103,7 +104,7 @@ export async function ensureLinkSigningKey(
     .select('link_signing_key')
     .where('merchant_id', '=', merchantId)
     .executeTakeFirstOrThrow();
-  return row.link_signing_key;
+  return openSecret(row.link_signing_key);
 }
 
 /** Everything the hosted page shows for a case: case, subscription, merchant, customer, method. */

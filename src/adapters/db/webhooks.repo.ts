@@ -1,5 +1,6 @@
 // Webhook endpoints, their deliveries and each delivery's attempts.
 import { type InsertObject, sql, type UpdateObject } from 'kysely';
+import { openSecret, sealSecret } from '../crypto/secret-box.ts';
 import type { Db } from './connect.ts';
 import type { Database } from './schema.ts';
 import type {
@@ -9,18 +10,41 @@ import type {
 } from './schema-webhooks.ts';
 
 // --- endpoints ---
+// Signing secrets are sealed when written and opened when read (../crypto/secret-box.ts).
+
+function opened(row: WebhookEndpointRow): WebhookEndpointRow {
+  return {
+    ...row,
+    secret: openSecret(row.secret),
+    previous_secret: row.previous_secret === null ? null : openSecret(row.previous_secret),
+  };
+}
+const openedAll = (rows: WebhookEndpointRow[]) => rows.map(opened);
+const openedMaybe = (row: WebhookEndpointRow | undefined) => (row ? opened(row) : undefined);
+
+function sealed<T extends { secret?: unknown; previous_secret?: unknown }>(set: T): T {
+  return {
+    ...set,
+    ...(typeof set.secret === 'string' ? { secret: sealSecret(set.secret) } : {}),
+    ...(typeof set.previous_secret === 'string'
+      ? { previous_secret: sealSecret(set.previous_secret) }
+      : {}),
+  };
+}
 
 export async function findWebhookEndpoint(
   db: Db,
   merchantId: string,
   endpointId: string,
 ): Promise<WebhookEndpointRow | undefined> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('endpoint_id', '=', endpointId)
-    .executeTakeFirst();
+  return openedMaybe(
+    await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('endpoint_id', '=', endpointId)
+      .executeTakeFirst(),
+  );
 }
 
 export async function getWebhookEndpointRow(
@@ -28,12 +52,14 @@ export async function getWebhookEndpointRow(
   merchantId: string,
   endpointId: string,
 ): Promise<WebhookEndpointRow> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('endpoint_id', '=', endpointId)
-    .executeTakeFirstOrThrow();
+  return opened(
+    await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('endpoint_id', '=', endpointId)
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 export async function lockWebhookEndpoint(
@@ -41,13 +67,15 @@ export async function lockWebhookEndpoint(
   merchantId: string,
   endpointId: string,
 ): Promise<WebhookEndpointRow | undefined> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('endpoint_id', '=', endpointId)
-    .forUpdate()
-    .executeTakeFirst();
+  return openedMaybe(
+    await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('endpoint_id', '=', endpointId)
+      .forUpdate()
+      .executeTakeFirst(),
+  );
 }
 
 export async function countWebhookEndpoints(db: Db, merchantId: string): Promise<number> {
@@ -63,7 +91,13 @@ export async function insertWebhookEndpoint(
   db: Db,
   row: InsertObject<Database, 'webhook_endpoints'>,
 ): Promise<WebhookEndpointRow> {
-  return db.insertInto('webhook_endpoints').values(row).returningAll().executeTakeFirstOrThrow();
+  return opened(
+    await db
+      .insertInto('webhook_endpoints')
+      .values(sealed(row))
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 export async function findWebhookEndpointCursor(db: Db, merchantId: string, endpointId: string) {
@@ -82,23 +116,25 @@ export async function listWebhookEndpointPage(
   cursor: { created_at: Date; endpoint_id: string } | undefined,
   limit: number,
 ): Promise<WebhookEndpointRow[]> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .$if(cursor !== undefined, (qb) =>
-      qb.where((eb) =>
-        eb(
-          eb.refTuple('created_at', 'endpoint_id'),
-          '<',
-          eb.tuple(cursor!.created_at, cursor!.endpoint_id),
+  return openedAll(
+    await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .$if(cursor !== undefined, (qb) =>
+        qb.where((eb) =>
+          eb(
+            eb.refTuple('created_at', 'endpoint_id'),
+            '<',
+            eb.tuple(cursor!.created_at, cursor!.endpoint_id),
+          ),
         ),
-      ),
-    )
-    .orderBy('created_at', 'desc')
-    .orderBy('endpoint_id', 'desc')
-    .limit(limit)
-    .execute();
+      )
+      .orderBy('created_at', 'desc')
+      .orderBy('endpoint_id', 'desc')
+      .limit(limit)
+      .execute(),
+  );
 }
 
 /** The enabled endpoints of these merchants, oldest first. */
@@ -106,30 +142,34 @@ export async function listEnabledEndpointsOfMerchants(
   db: Db,
   merchantIds: string[],
 ): Promise<WebhookEndpointRow[]> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('merchant_id', 'in', merchantIds)
-    .where('status', '=', 'enabled')
-    .orderBy('created_at')
-    .execute();
+  return openedAll(
+    await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('merchant_id', 'in', merchantIds)
+      .where('status', '=', 'enabled')
+      .orderBy('created_at')
+      .execute(),
+  );
 }
 
 export async function listEndpointsByKeys(
   db: Db,
   keys: { merchant_id: string; endpoint_id: string }[],
 ): Promise<WebhookEndpointRow[]> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where((eb) =>
-      eb(
-        eb.refTuple('merchant_id', 'endpoint_id'),
-        'in',
-        keys.map((d) => eb.tuple(d.merchant_id, d.endpoint_id)),
-      ),
-    )
-    .execute();
+  return openedAll(
+    await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where((eb) =>
+        eb(
+          eb.refTuple('merchant_id', 'endpoint_id'),
+          'in',
+          keys.map((d) => eb.tuple(d.merchant_id, d.endpoint_id)),
+        ),
+      )
+      .execute(),
+  );
 }
 
 export async function setWebhookEndpointColumns(
@@ -140,7 +180,7 @@ export async function setWebhookEndpointColumns(
 ): Promise<void> {
   await db
     .updateTable('webhook_endpoints')
-    .set(set)
+    .set(sealed(set))
     .where('merchant_id', '=', merchantId)
     .where('endpoint_id', '=', endpointId)
     .execute();
@@ -152,13 +192,15 @@ export async function updateWebhookEndpointReturning(
   endpointId: string,
   set: UpdateObject<Database, 'webhook_endpoints'>,
 ): Promise<WebhookEndpointRow> {
-  return db
-    .updateTable('webhook_endpoints')
-    .set(set)
-    .where('merchant_id', '=', merchantId)
-    .where('endpoint_id', '=', endpointId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return opened(
+    await db
+      .updateTable('webhook_endpoints')
+      .set(sealed(set))
+      .where('merchant_id', '=', merchantId)
+      .where('endpoint_id', '=', endpointId)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 /** Disables an enabled endpoint; false when it was not enabled. */

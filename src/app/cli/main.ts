@@ -2,7 +2,9 @@
 // Expected failures print one line, `dunner: <message>`; only DUNNER_DEBUG=1 adds a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config.ts';
+import { SecretsKeyError } from '../../adapters/crypto/secret-box.ts';
+import { ConfigError } from '../config.ts';
+import { configure, LIVE_NEEDS_KEY } from './configure.ts';
 
 // Commands load their modules (database drivers, Fastify, the engine) when they run, so that
 // `--help` and usage errors answer in a fraction of the time.
@@ -26,6 +28,16 @@ Environment:
   DUNNER_HARD_DECLINE_DUNNING_MERCHANTS
                          merchants \`serve\` makes hard-decline dunning available to at each
                          start: mer_a,mer_b or * (every merchant); docs/hard-decline-dunning.md
+  DUNNER_ALLOW_LOOPBACK_URLS
+                         true: test-mode merchants may send webhooks to this machine
+  DUNNER_API_RATE_LIMIT  /v1 requests per second per API key (default 100)
+  DUNNER_SIGN_IN_LIMIT   failed sign-ins per address and method per 15 minutes (default 20)
+  DUNNER_TRUST_PROXY     true behind a reverse proxy (client address from X-Forwarded-For)
+  DUNNER_LOG_LEVEL       level of the JSON log on stdout (default info)
+  DUNNER_SECRETS_KEY     encrypts signing secrets and Stripe keys at rest; required for live
+                         merchants (32 bytes, \`openssl rand -base64 32\`); docs/security.md
+  DUNNER_SECRETS_KEY_PREVIOUS
+                         earlier keys, comma-separated, until \`dunner secrets rotate\`
   DUNNER_DEBUG=1         print stack traces of unexpected errors`;
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
@@ -96,7 +108,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .command('migrate')
     .description('apply pending database migrations')
     .action(async () => {
-      const config = loadConfig();
+      const config = configure();
       const { openDatabase } = await import('../../adapters/db/connect.ts');
       const { migrate } = await import('../../adapters/db/migrate.ts');
       const handle = await openDatabase(config.database);
@@ -130,6 +142,8 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
         if (opts.mode !== 'test' && opts.mode !== 'live')
           throw new InvalidArgumentError(`--mode must be test or live (got ${opts.mode})`);
         const mode = opts.mode;
+        if (mode === 'live' && configure().secretsKeys.current === null)
+          throw new UsageFailure(LIVE_NEEDS_KEY);
         await withDatabase(async (deps) => {
           const { onboardMerchant } = await import('./accounts.ts');
           const done = await onboardMerchant(deps, {
@@ -172,6 +186,31 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
           available
             ? `Hard-decline dunning is available to ${merchantId}; it is ${done.value.active ? 'active' : 'off until the merchant activates it'}.\n`
             : `Hard-decline dunning is no longer available to ${merchantId}, and is off.\n`,
+        );
+      });
+    });
+
+  program
+    .command('secrets')
+    .description('signing secrets and Stripe keys at rest (docs/security.md)')
+    .command('rotate')
+    .description(
+      'seal every stored secret under DUNNER_SECRETS_KEY, opening it with that key, one of DUNNER_SECRETS_KEY_PREVIOUS, or as stored',
+    )
+    .action(async () => {
+      const config = configure();
+      if (config.secretsKeys.current === null)
+        throw new UsageFailure(
+          'set DUNNER_SECRETS_KEY to the new key (and DUNNER_SECRETS_KEY_PREVIOUS to the old ones) first',
+        );
+      await withDatabase(async (deps) => {
+        const { resealAllSecrets } = await import('../../adapters/db/secrets.repo.ts');
+        const counts = await resealAllSecrets(deps.db, config.secretsKeys);
+        const total = Object.values(counts).reduce((n, c) => n + c.resealed, 0);
+        for (const [table, c] of Object.entries(counts))
+          io.stdout.write(`${table}: ${c.resealed} of ${c.rows} rows sealed again\n`);
+        io.stdout.write(
+          `Every stored secret is now sealed with key ${config.secretsKeys.current!.id} (${total} rows changed); DUNNER_SECRETS_KEY_PREVIOUS can be removed.\n`,
         );
       });
     });
@@ -227,7 +266,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       wholeNumber(0, 2 ** 32 - 1),
     )
     .action(async (opts: { subscriptions?: number; days?: number; seed?: number }) => {
-      const config = loadConfig();
+      const config = configure();
       const { openDatabase } = await import('../../adapters/db/connect.ts');
       const { migrate } = await import('../../adapters/db/migrate.ts');
       const { createTestGateway } = await import(
@@ -318,7 +357,7 @@ class UsageFailure extends Error {
 async function withDatabase(
   work: (deps: import('../deps.ts').Deps) => Promise<void>,
 ): Promise<void> {
-  const config = loadConfig();
+  const config = configure();
   const { openDatabase } = await import('../../adapters/db/connect.ts');
   const { migrate } = await import('../../adapters/db/migrate.ts');
   const { createTestGateway } = await import(
@@ -375,6 +414,11 @@ async function reportError(error: unknown, stderr: NodeJS.WritableStream): Promi
     return EXIT.usage;
   }
   if (error instanceof ConfigError || error instanceof UsageFailure) {
+    stderr.write(`dunner: ${oneLine(error.message)}\n`);
+    return EXIT.usage;
+  }
+  // A stored secret that the configured keys do not open: the operator has to give the key.
+  if (error instanceof SecretsKeyError) {
     stderr.write(`dunner: ${oneLine(error.message)}\n`);
     return EXIT.usage;
   }

@@ -3,12 +3,13 @@
 // With --demo on a fresh database it listens first and prepares the demo merchant after.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { type DatabaseHandle, openDatabase } from '../../adapters/db/connect.ts';
+import { type DatabaseHandle, type Db, openDatabase } from '../../adapters/db/connect.ts';
 import { fairDb } from '../../adapters/db/fair.ts';
 import { migrate } from '../../adapters/db/migrate.ts';
+import { countUnsealedSecrets, listLiveMerchantIds } from '../../adapters/db/secrets.repo.ts';
 import { createDefaultGateway } from '../../adapters/gateways/router.ts';
 import { systemClock } from '../clock.ts';
-import { type Config, loadConfig } from '../config.ts';
+import { type Config, ConfigError } from '../config.ts';
 import { type DemoPreparation, reportDemoPreparation } from '../demo-preparation.ts';
 import type { Deps } from '../deps.ts';
 import { buildApp } from '../http/app.ts';
@@ -23,6 +24,7 @@ import {
   workerLanes,
 } from '../worker/worker.ts';
 import { DEMO_OPERATOR, ensureDemoOperator } from './accounts.ts';
+import { configure, LIVE_NEEDS_KEY } from './configure.ts';
 import {
   createDemoMerchant,
   DEMO_DEFAULTS,
@@ -70,7 +72,7 @@ async function applyOperatorSwitches(
 export async function serve(options: ServeOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const config = loadConfig();
+  const config = configure();
   const handle = await openDatabase(config.database, {
     waitForServer: { signal: options.signal, log: (line) => stderr.write(`${line}\n`) },
   });
@@ -83,6 +85,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   try {
     await migrate(handle.db);
     if (options.signal.aborted) return;
+    await checkSecretsKey(handle.db, config, stderr);
     const db = fairDb(handle);
     const gateway = createDefaultGateway(db, {
       secretKey: config.stripeSecretKey,
@@ -276,4 +279,25 @@ function describePglite(config: Config): string {
   return config.database.kind === 'pglite' && config.database.dataDir
     ? `PGlite in ${config.database.dataDir}`
     : 'PGlite in memory';
+}
+
+/**
+ * Live mode does not start without a secrets key. Without one (test mode only), or with stored
+ * secrets still unsealed, says so once.
+ */
+async function checkSecretsKey(db: Db, config: Config, stderr: NodeJS.WritableStream) {
+  if (config.secretsKeys.current === null) {
+    const live = await listLiveMerchantIds(db);
+    if (live.length > 0)
+      throw new ConfigError(`${LIVE_NEEDS_KEY}; live merchants: ${live.join(', ')}`);
+    stderr.write(
+      'DUNNER_SECRETS_KEY is not set: signing secrets and Stripe keys are stored unencrypted (test mode only; live merchants need the key).\n',
+    );
+    return;
+  }
+  const unsealed = await countUnsealedSecrets(db);
+  if (unsealed > 0)
+    stderr.write(
+      `${unsealed} stored secrets are not encrypted yet (stored before DUNNER_SECRETS_KEY was set): run \`dunner secrets rotate\` to encrypt them.\n`,
+    );
 }
