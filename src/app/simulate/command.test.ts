@@ -94,7 +94,11 @@ describe('dunner simulate', () => {
     expect(b.text.out).toBe(a.text.out);
     const json = JSON.parse(a.text.out);
     expect(json.strategies.map((s: { key: string }) => s.key)).toEqual(['naive', 'smart']);
-    expect(json.strategies[0]).toMatchObject({ customers: 200, retriesSentInViolation: 0 });
+    expect(json.strategies[0]).toMatchObject({
+      customers: 200,
+      retriesSentInViolation: 0,
+      retriesSentInViolationByRule: {},
+    });
     expect(json.strategies[0].byCurrency.USD.recoveryRateByRevenue).toBeGreaterThan(0);
   });
 
