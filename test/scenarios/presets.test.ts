@@ -10,8 +10,11 @@ import { at, createWorld, type World } from '../support/world.ts';
 
 let world: World | undefined;
 afterEach(async () => {
+  // Every scenario's charges, read back by the independent network audit: none breaks a rule.
+  const violations = (await world?.networkViolations()) ?? [];
   await world?.close();
   world = undefined;
+  expect(violations.map((v) => `${v.rule}: ${v.why}`)).toEqual([]);
 });
 
 describe('gentle 30-day preset', () => {

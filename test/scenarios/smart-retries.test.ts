@@ -15,9 +15,15 @@ import {
 import { at, createWorld, type World } from '../support/world.ts';
 
 let world: World | undefined;
+/** What the independent network audit finds in a test's world: nothing, unless the test says. */
+let openFindings: string[] = [];
 afterEach(async () => {
+  const violations = (await world?.networkViolations()) ?? [];
   await world?.close();
   world = undefined;
+  const expected = openFindings;
+  openFindings = [];
+  expect(violations.map((v) => `${v.rule} at ${v.at.toISOString()}`)).toEqual(expected);
 });
 
 const MIN = 60_000;
@@ -261,6 +267,9 @@ describe('network rules across cases', () => {
       sameCardAs: a,
     });
     await world.advanceTo(at('2026-03-01T00:00:00Z'));
+    // Open finding of the network audit (issue 12): b's first renewal is still charged on Feb 20,
+    // 15 days after MAC 03 on this card, for the same amount; Mastercard charges that too.
+    openFindings = ['mastercard_do_not_retry at 2026-02-20T10:00:00.000Z'];
     for (const sub of [a, b]) {
       expect(await world.gatewayCharges(sub)).toHaveLength(1);
       const skips = (await world.events(sub)).filter(

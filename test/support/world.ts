@@ -1,5 +1,6 @@
 // A test merchant on its own test clock, with helpers that read what a user would check:
 // subscription state and entitlement, the case, the charges the gateway saw, the messages queued.
+import { loadAuditHistory } from '../../src/adapters/db/network-audit.repo.ts';
 import { TEST_CARDS, type TestCardName } from '../../src/adapters/gateways/test-gateway/cards.ts';
 import { createTestGateway } from '../../src/adapters/gateways/test-gateway/test-gateway.ts';
 import { fixedClock } from '../../src/app/clock.ts';
@@ -10,6 +11,7 @@ import { advanceTestClock } from '../../src/app/use-cases/advance-test-clock.ts'
 import { createCustomer } from '../../src/app/use-cases/create-customer.ts';
 import { createMerchant } from '../../src/app/use-cases/create-merchant.ts';
 import { createSubscription } from '../../src/app/use-cases/create-subscription.ts';
+import { auditAttempts } from '../../src/domain/audit/network-audit.ts';
 import type { PresetKey } from '../../src/domain/strategy/presets.ts';
 import { entitlement } from '../../src/domain/subscription/entitlement.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -207,6 +209,11 @@ export async function createWorld(options: {
         .where('subscription_id', '=', subscriptionId)
         .orderBy('event_id')
         .execute();
+    },
+    /** What the independent network audit finds in every attempt the merchant's cards saw. */
+    async networkViolations() {
+      const history = await loadAuditHistory(db, merchantId);
+      return auditAttempts(history.attempts, { detailsChanges: history.detailsChanges });
     },
     close: () => database.drop(),
   };

@@ -95,7 +95,11 @@ describe('dunner simulate', () => {
     expect(b.text.out).toBe(a.text.out);
     const json = JSON.parse(a.text.out);
     expect(json.strategies.map((s: { key: string }) => s.key)).toEqual(['naive', 'smart']);
-    expect(json.strategies[0]).toMatchObject({ customers: 200, retriesSentInViolation: 0 });
+    expect(json.strategies[0]).toMatchObject({
+      customers: 200,
+      retriesSentInViolation: 0,
+      retriesSentInViolationByRule: {},
+    });
     expect(json.strategies[0].byCurrency.USD.recoveryRateByRevenue).toBeGreaterThan(0);
   });
 
@@ -121,6 +125,8 @@ describe('dunner simulate --json: what the report added, and what it kept', () =
     'mrrLostToVoluntaryChurnMinor',
     'inReportingCurrency',
     'exchangeRates',
+    // The independent network audit's breakdown (docs/network-audit.md).
+    'retriesSentInViolationByRule',
   ]);
   const withoutAdded = (v: unknown): unknown =>
     Array.isArray(v)

@@ -37,6 +37,8 @@ export type DeclineSource = {
   readonly network: CardNetwork;
   /** Draws a classification (MACs vary per decline on Mastercard; elsewhere there is one). */
   next(random: Random): Classification;
+  /** The raw decline a classification `next` drew was read from, as the gateway answered. */
+  raw(drawn: Classification): RawDecline;
 };
 
 function macOptions(model: PopulationModel, category: DeclineCategory, network: CardNetwork) {
@@ -57,10 +59,13 @@ export class DeclineSources {
     let source = this.byKey.get(key);
     if (!source) {
       const code = this.model.declineCodes[category][codeIndex]!;
-      const options = macOptions(this.model, category, network).map((o) => ({
-        value: classifyDecline(rawDecline(code, network, o.value)),
-        weight: o.weight,
-      }));
+      const raws = new Map<Classification, RawDecline>();
+      const options = macOptions(this.model, category, network).map((o) => {
+        const raw = rawDecline(code, network, o.value);
+        const value = classifyDecline(raw);
+        raws.set(value, raw);
+        return { value, weight: o.weight };
+      });
       const only = options.length === 1 ? options[0]!.value : null;
       const picker = new WeightedPick(options);
       source = {
@@ -68,6 +73,11 @@ export class DeclineSources {
         code,
         network,
         next: only ? () => only : (random) => picker.pick(random),
+        raw: (drawn) => {
+          const raw = raws.get(drawn);
+          if (!raw) throw new Error(`no raw decline for ${drawn.why}`);
+          return raw;
+        },
       };
       this.byKey.set(key, source);
     }

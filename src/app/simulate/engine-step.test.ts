@@ -3,14 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { classifyDecline } from '../../domain/declines/classify.ts';
 import { buildPreset } from '../../domain/strategy/presets.ts';
 import type { StrategyDefinition } from '../../domain/strategy/strategy.ts';
-import {
-  auditRetry,
-  type ChargeResult,
-  openCase,
-  type StepAction,
-  stepCase,
-  wakeAt,
-} from './engine-step.ts';
+import { auditTrail, auditTrailViolations, recordCharge } from './audit.ts';
+import { type ChargeResult, openCase, type StepAction, stepCase, wakeAt } from './engine-step.ts';
 import { NAIVE_BASELINE } from './strategies.ts';
 
 // Monday 6 April 2026, 14:30 in New York; no DST change in the weeks that follow.
@@ -111,25 +105,21 @@ describe('engine step: network rules', () => {
   });
 
   it('audits a retry sent too early after retry-after advice as a violation', () => {
-    const history = [
-      {
-        at: NOW,
-        outcome: 'declined' as const,
-        amountMinor: 2900,
-        category: mac26.category,
-        visaCategory: mac26.visaCategory,
-        advice: mac26.advice,
-        maxRepresentments: null,
-        representmentWindowDays: null,
-      },
-    ];
-    const credential = { network: 'mastercard' as const, methodChangedAt: null };
-    expect(auditRetry(credential, history, 2900, new Date(NOW.getTime() + DAY_MS)).allowed).toBe(
-      false,
-    );
-    expect(
-      auditRetry(credential, history, 2900, new Date(NOW.getTime() + 2 * DAY_MS)).allowed,
-    ).toBe(true);
+    const raw = {
+      scheme: 'stripe' as const,
+      code: 'issuer_not_available',
+      networkDeclineCode: '91',
+      networkAdviceCode: '26',
+      network: 'mastercard' as const,
+    };
+    const sentAt = (ms: number) => {
+      const trail = auditTrail('card_1', 'mastercard', 'USD');
+      recordCharge(trail, NOW, 2900, { kind: 'declined', raw }, 'merchant');
+      recordCharge(trail, new Date(NOW.getTime() + ms), 2900, { kind: 'approved' }, 'merchant');
+      return auditTrailViolations(trail).map((v) => v.rule);
+    };
+    expect(sentAt(DAY_MS)).toEqual(['mastercard_retry_after']);
+    expect(sentAt(2 * DAY_MS)).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@ import {
   blocksRetryUntilMethodChanges,
   type DeclineCategory,
 } from '../../domain/declines/categories.ts';
-import type { Classification } from '../../domain/declines/classify.ts';
+import type { Classification, RawDecline } from '../../domain/declines/classify.ts';
 import { evaluateRetry } from '../../domain/network-rules/evaluate-retry.ts';
 import type {
   Credential,
@@ -41,7 +41,7 @@ export type SimCase = {
 /** A charge the simulated gateway answers at once: success or a classified decline. */
 export type ChargeResult =
   | { kind: 'succeeded' }
-  | { kind: 'declined'; classification: Classification };
+  | { kind: 'declined'; classification: Classification; raw?: RawDecline };
 
 export type StepContext = {
   readonly def: StrategyDefinition;
@@ -63,8 +63,8 @@ export type StepAction =
       amountMinor: number;
       succeeded: boolean;
       category: DeclineCategory | null;
-      /** The attempt as the network rules see it, for the independent audit. */
-      attempt: CredentialAttempt;
+      /** The decline as the gateway answered it, for the independent audit; null if approved. */
+      raw: RawDecline | null;
     }
   | { kind: 'retry_blocked'; at: Date; rule: string; why: string }
   | { kind: 'message'; at: Date; template: string }
@@ -238,7 +238,8 @@ function send(
   c.history.push(attempt);
   const succeeded = result.kind === 'succeeded';
   const category = result.kind === 'declined' ? result.classification.category : null;
-  actions.push({ kind: 'retry_sent', at: now, retry, amountMinor, succeeded, category, attempt });
+  const raw = result.kind === 'declined' ? (result.raw ?? null) : null;
+  actions.push({ kind: 'retry_sent', at: now, retry, amountMinor, succeeded, category, raw });
   return result.kind === 'succeeded'
     ? { kind: 'succeeded' }
     : { kind: 'declined', category: result.classification.category };
@@ -305,16 +306,6 @@ export function customerCanceled(c: SimCase): boolean {
   c.data = { ...c.data, status: 'stopped', renewalRetryAt: null, quickRetryAt: null };
   c.history.length = 0;
   return true;
-}
-
-/** The independent audit: would the network rules have allowed a charge sent at `at`? */
-export function auditRetry(
-  credential: Credential,
-  history: readonly CredentialAttempt[],
-  amountMinor: number,
-  at: Date,
-): RuleVerdict {
-  return evaluateRetry({ credential, history, amountMinor, now: at });
 }
 
 export function attemptOf(at: Date, amountMinor: number, result: ChargeResult): CredentialAttempt {

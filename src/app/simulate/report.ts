@@ -163,6 +163,7 @@ export function resultJson(result: SimulationResult, modelName: string) {
       retriesBlockedByNetworkRules: t.retriesBlocked,
       retriesBlockedByRule: sortedRecord(t.blockedByRule),
       retriesSentInViolation: t.retriesInViolation,
+      retriesSentInViolationByRule: sortedRecord(t.violationsByRule),
       violationExamples: t.violationExamples,
       messagesSent: t.messagesSent,
       emailsBounced: t.emailsBounced,

@@ -2,11 +2,12 @@
 // customer: the case needs the engine (engine-step.ts decides), the subscription's period ends, or
 // the customer acts on a message. Customers never share a card, so they are independent: a run can
 // be split into shards (every `stride`-th customer) and the totals added up.
-import type { Credential, CredentialAttempt } from '../../domain/network-rules/types.ts';
+
+import type { Credential } from '../../domain/network-rules/types.ts';
 import type { StrategyDefinition } from '../../domain/strategy/strategy.ts';
 import { periodStart } from '../../domain/subscription/period.ts';
+import { type AuditTrail, auditTrail, auditTrailViolations, recordCharge } from './audit.ts';
 import {
-  auditRetry,
   type ChargeResult,
   customerCanceled,
   customerPaid,
@@ -54,8 +55,13 @@ export type StrategyTotals = {
   retriesByKind: { step: number; renewal: number; quick: number };
   retriesBlocked: number;
   blockedByRule: Record<string, number>;
-  /** Sent retries the network rules, asked again independently, would have refused. Must be 0. */
+  /**
+   * Charges the independent audit (src/domain/audit, not the engine's rules) finds against the
+   * network rules, once per charge however many rules it breaks. Must be 0.
+   */
   retriesInViolation: number;
+  /** The same findings by the rule they break; a charge breaking two rules counts under both. */
+  violationsByRule: Record<string, number>;
   violationExamples: string[];
   messagesSent: number;
   emailsBounced: number;
@@ -91,7 +97,7 @@ type Slot = {
   ctx: StepContext;
   act: Random;
   /** The audit's own record of what was sent, kept apart from the engine's. */
-  audit: { credential: Credential; history: CredentialAttempt[] };
+  audit: AuditTrail;
   caseAt: number;
   renewalAt: number;
   /** False while renewalAt is only the earliest a month can end (28 days); see makeSlot. */
@@ -123,6 +129,7 @@ export function emptyTotals(): StrategyTotals {
     retriesBlocked: 0,
     blockedByRule: {},
     retriesInViolation: 0,
+    violationsByRule: {},
     violationExamples: [],
     messagesSent: 0,
     emailsBounced: 0,
@@ -237,7 +244,7 @@ function makeSlot(customer: Customer, def: StrategyDefinition, model: Population
     const declined = customer.declines.next(chargeRandom);
     if (u < chance) return { kind: 'succeeded' };
     cardFactor *= declineFactor;
-    return { kind: 'declined', classification: declined };
+    return { kind: 'declined', classification: declined, raw: customer.declines.raw(declined) };
   };
   const ctx: StepContext = {
     def,
@@ -258,10 +265,8 @@ function makeSlot(customer: Customer, def: StrategyDefinition, model: Population
     case: simCase,
     ctx,
     act,
-    audit: {
-      credential: { network: customer.network, methodChangedAt: null },
-      history: [...simCase.history],
-    },
+    // Customers never share a card: the customer's seed names it.
+    audit: auditTrail(`card_${customer.seed}`, customer.network, customer.plan.currency),
     caseAt: Number.NaN,
     // Most cases close within four weeks, before any period can end (the shortest month has 28
     // days): the exact period end is computed only for cases still open by then.
@@ -276,6 +281,13 @@ function makeSlot(customer: Customer, def: StrategyDefinition, model: Population
       : null,
     emailDead: false,
   };
+  recordCharge(
+    slot.audit,
+    openedAt,
+    customer.plan.amountMinor,
+    { kind: 'declined', raw: customer.declines.raw(customer.firstDecline) },
+    'merchant',
+  );
   return slot;
 }
 
@@ -324,21 +336,13 @@ function apply(
         totals.retriesSent++;
         totals.retriesByKind[action.retry]++;
         if (action.succeeded) totals.retriesSucceeded++;
-        const verdict = auditRetry(
-          slot.audit.credential,
-          slot.audit.history,
-          action.amountMinor,
+        recordCharge(
+          slot.audit,
           action.at,
+          action.amountMinor,
+          action.succeeded ? { kind: 'approved' } : { kind: 'declined', raw: action.raw },
+          'merchant',
         );
-        if (!verdict.allowed) {
-          totals.retriesInViolation++;
-          if (totals.violationExamples.length < 5) {
-            totals.violationExamples.push(
-              `customer ${slot.customer.index} at ${action.at.toISOString()}: ${verdict.why}`,
-            );
-          }
-        }
-        slot.audit.history.push(action.attempt);
         break;
       }
       case 'retry_blocked':
@@ -353,7 +357,14 @@ function apply(
           totals.recovered++;
           if (action.via === 'customer') {
             totals.recoveredByCustomer++;
-            slot.audit.credential.methodChangedAt = slot.case.credential.methodChangedAt;
+            // Paid on the hosted page, on-session: the customer's charge, not a merchant retry.
+            recordCharge(
+              slot.audit,
+              action.at,
+              slot.case.amountDueMinor,
+              { kind: 'approved' },
+              'customer',
+            );
           } else totals.recoveredByRetry++;
           const c = currency(totals, slot);
           c.recoveredMinor += slot.case.amountDueMinor;
@@ -361,9 +372,11 @@ function apply(
           else c.recoveredByRetryMinor += slot.case.amountDueMinor;
         } else if (action.status === 'canceled') totals.canceled++;
         else totals.unpaid++;
-        // A closed case charges nothing more: drop its histories, a large run holds 100,000s.
+        // A closed case charges nothing more: audit it, then drop its histories (a large run
+        // holds 100,000s).
+        audit(slot, totals);
         slot.case.history.length = 0;
-        slot.audit.history.length = 0;
+        slot.audit.attempts.length = 0;
         break;
       default: {
         const unreachable: never = action;
@@ -456,7 +469,26 @@ function currency(totals: StrategyTotals, slot: Slot): CurrencyTotals {
   return entry;
 }
 
+/** Counts what the independent audit finds in the card's charges so far. */
+function audit(slot: Slot, totals: StrategyTotals): void {
+  const found = auditTrailViolations(slot.audit);
+  const charges = new Set<string>();
+  for (const v of found) {
+    totals.violationsByRule[v.rule] = (totals.violationsByRule[v.rule] ?? 0) + 1;
+    if (charges.has(v.attemptId)) continue;
+    charges.add(v.attemptId);
+    totals.retriesInViolation++;
+    if (totals.violationExamples.length < 5) {
+      totals.violationExamples.push(
+        `customer ${slot.customer.index} at ${v.at.toISOString()}: ${v.rule}: ${v.why}`,
+      );
+    }
+  }
+}
+
 function finish(slot: Slot, totals: StrategyTotals): void {
+  // Cases closed by a charge were audited then; the rest (still open, stopped) are audited now.
+  if (slot.audit.attempts.length > 0) audit(slot, totals);
   const category = totals.byCategory[slot.customer.category] ?? { customers: 0, recovered: 0 };
   totals.byCategory[slot.customer.category] = category;
   category.customers++;
@@ -510,6 +542,9 @@ export function addTotals(into: StrategyTotals, more: StrategyTotals): StrategyT
   into.retriesByKind.step += more.retriesByKind.step;
   into.retriesByKind.renewal += more.retriesByKind.renewal;
   into.retriesByKind.quick += more.retriesByKind.quick;
+  for (const [rule, n] of Object.entries(more.violationsByRule)) {
+    into.violationsByRule[rule] = (into.violationsByRule[rule] ?? 0) + n;
+  }
   for (const [rule, n] of Object.entries(more.blockedByRule)) {
     into.blockedByRule[rule] = (into.blockedByRule[rule] ?? 0) + n;
   }
