@@ -167,6 +167,7 @@ export function credentialAttemptOf(a: {
     advice: (a.advice as RetryAdvice | null) ?? { kind: 'none' },
     maxRepresentments: a.max_representments,
     representmentWindowDays: a.representment_window_days,
+    answered: a.status !== 'pending',
   };
 }
 

@@ -501,3 +501,24 @@ describe('explainVerdict', () => {
     expect(explainVerdict(verdict)).toBe(line);
   });
 });
+
+describe('one charge in flight per credential', () => {
+  it('waits while another charge on the card has no answer, until 15 minutes after it was sent', () => {
+    const inFlight = declined(ago(2 * MINUTE), { answered: false, caseId: 'case_b' });
+    expect(ask('visa', [inFlight])).toMatchObject(
+      refusedBy('charge_in_flight', new Date(inFlight.at.getTime() + 15 * MINUTE)),
+    );
+    expect(ask('mastercard', [declined(ago(2 * DAY)), inFlight])).toMatchObject({
+      allowed: false,
+      rule: 'charge_in_flight',
+    });
+  });
+
+  it('once answered, the answer decides; unanswered for 15 minutes, it counts as a decline', () => {
+    const answered = declined(ago(2 * MINUTE), { answered: true, advice: mac('25') });
+    expect(ask('mastercard', [answered])).toMatchObject(
+      refusedBy('retry_after_advice', new Date(answered.at.getTime() + 24 * HOUR)),
+    );
+    expect(ask('visa', [declined(ago(15 * MINUTE), { answered: false })]).allowed).toBe(true);
+  });
+});

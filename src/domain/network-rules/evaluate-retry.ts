@@ -110,6 +110,7 @@ function factsOf(input: RetryQuestion): Facts {
 
 function checkAll(facts: Facts, at: Date): Check[] {
   return [
+    chargeInFlight(facts, at),
     blockingDecline(facts),
     retryAfterAdvice(facts, at),
     visaReattemptCap(facts, at),
@@ -170,6 +171,30 @@ const BLOCKS: readonly Block[] = [
     source: 'Visa: retry only with corrected data',
   },
 ];
+
+/**
+ * How long an unanswered charge holds the credential. Its answer (and any advice in it, such as
+ * Mastercard's "retry after 24 hours") normally comes within seconds; one that has not come after
+ * this long is treated as a decline with no advice, as the attempt was made.
+ */
+export const IN_FLIGHT_HOLD_MS = 15 * 60_000;
+
+/**
+ * One charge at a time per credential: while one is unanswered, another (from any case or
+ * subscription on the same card) would follow its decline unseen, advice and all.
+ */
+function chargeInFlight(facts: Facts, at: Date): Check {
+  const open = facts.attempts.findLast(
+    (a) => a.answered === false && at.getTime() - a.at.getTime() < IN_FLIGHT_HOLD_MS,
+  );
+  if (!open) return pass(null);
+  return {
+    kind: 'refuse',
+    rule: 'charge_in_flight',
+    why: `a charge sent at ${iso(open.at)} on this credential has no answer yet: one charge at a time, so the next one sees its answer and any advice`,
+    notBefore: new Date(open.at.getTime() + IN_FLIGHT_HOLD_MS),
+  };
+}
 
 function blockingDecline(facts: Facts): Check {
   const declines = facts.sinceMethodChange.filter((a) => a.outcome === 'declined');

@@ -19,6 +19,11 @@ export type CredentialAttempt = {
   maxRepresentments: number | null;
   /** Days from the original presentment in which re-presentments may happen, e.g. 180 (ACH). */
   representmentWindowDays: number | null;
+  /**
+   * False while the charge is sent and its answer not yet recorded (it counts as a decline with
+   * no advice meanwhile); absent means answered.
+   */
+  answered?: boolean;
 };
 
 export const NETWORKS = [
@@ -69,6 +74,7 @@ export const NETWORK_RULE_IDS = [
   'return_not_representable',
   'representment_limit',
   'representment_window',
+  'charge_in_flight',
 ] as const;
 
 export type NetworkRuleId = (typeof NETWORK_RULE_IDS)[number];
