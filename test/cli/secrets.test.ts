@@ -81,6 +81,12 @@ describe('live mode and DUNNER_SECRETS_KEY', () => {
     expect(refused.stderr).toContain(
       'dunner: DUNNER_SECRETS_KEY is not set: live merchants need it',
     );
+    // A live Stripe key in the environment is live mode too.
+    const liveStripe = await serveUntilListening({
+      STRIPE_SECRET_KEY: 'sk_live_51EnvKeyOfTheShop',
+    });
+    expect(liveStripe.code).toBe(2);
+    expect(liveStripe.output).toContain('STRIPE_SECRET_KEY is a live key');
 
     const created = await dunner(
       { DUNNER_SECRETS_KEY: KEY_A },

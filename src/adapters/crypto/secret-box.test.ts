@@ -67,6 +67,9 @@ describe('sealWith and openWith', () => {
     data[0] = data[0]! ^ 1;
     parts[5] = data.toString('base64url');
     expect(() => openWith(ringA, parts.join(':'))).toThrow('does not open: it was altered');
+    const short = sealed.split(':');
+    short[6] = Buffer.from(short[6]!, 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => openWith(ringA, short.join(':'))).toThrow(SecretsKeyError);
     const moved = sealed.replace(keyA.id, keyB.id);
     expect(() => openWith({ current: keyB, previous: [keyA] }, moved)).toThrow(SecretsKeyError);
   });

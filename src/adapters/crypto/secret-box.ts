@@ -49,7 +49,9 @@ function encrypt(key: Buffer, plain: Buffer): { iv: Buffer; data: Buffer; tag: B
 }
 
 function decrypt(key: Buffer, iv: Buffer, data: Buffer, tag: Buffer, aad: Buffer): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  // A full 16-byte tag only: GCM would otherwise accept a shortened one, easier to forge.
+  if (tag.length !== 16) throw new SecretsKeyError('a stored secret has a shortened tag');
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   decipher.setAAD(aad);
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(data), decipher.final()]);

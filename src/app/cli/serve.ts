@@ -290,6 +290,8 @@ async function checkSecretsKey(db: Db, config: Config, stderr: NodeJS.WritableSt
     const live = await listLiveMerchantIds(db);
     if (live.length > 0)
       throw new ConfigError(`${LIVE_NEEDS_KEY}; live merchants: ${live.join(', ')}`);
+    if (/^(sk|rk)_live_/.test(config.stripeSecretKey ?? ''))
+      throw new ConfigError(`${LIVE_NEEDS_KEY}; STRIPE_SECRET_KEY is a live key`);
     stderr.write(
       'DUNNER_SECRETS_KEY is not set: signing secrets and Stripe keys are stored unencrypted (test mode only; live merchants need the key).\n',
     );
