@@ -35,14 +35,23 @@ describe('the network audit of the engine’s attempts', () => {
       priceMinor: 4900,
       sameCardAs: a,
     });
-    // Day 1 (Feb 5, 10:00): both renewals are declined at the same instant on one card.
-    await world.advanceTo(at('2026-02-05T10:00:00Z'));
+    // Day 1 (Feb 5, 10:00): both renewals fall due at the same instant on one card. One goes out
+    // and is declined, and its quick retry follows minutes later; the other renewal waits out the
+    // first's hold (one charge in flight per card, 15 minutes) and goes at 10:15.
+    await world.advanceTo(at('2026-02-05T10:15:00Z'));
     const first = await cardHistory(world);
     expect(first.cards.size).toBe(1);
-    expect(first.attempts.map((x) => x.sentAt.toISOString())).toEqual([
-      '2026-02-05T10:00:00.000Z',
-      '2026-02-05T10:00:00.000Z',
-    ]);
+    const sent = first.attempts.map((x) => x.sentAt.toISOString());
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toBe('2026-02-05T10:00:00.000Z');
+    expect(sent[1]! > sent[0]! && sent[1]! < '2026-02-05T10:15:00.000Z').toBe(true);
+    expect(sent[2]).toBe('2026-02-05T10:15:00.000Z');
+    const deferred = [...(await world.events(a)), ...(await world.events(b))].filter(
+      (e) => e.type === 'subscription.renewal_deferred',
+    );
+    expect(deferred).toHaveLength(1);
+    expect(deferred[0]!.data).toMatchObject({ until: '2026-02-05T10:15:00.000Z' });
+    expect(String((deferred[0]!.data as { why: string }).why)).toContain('charge_in_flight');
     expect(first.attempts[0]).toMatchObject({
       network: 'visa',
       outcome: 'declined',
@@ -116,11 +125,10 @@ describe('the network audit of the engine’s attempts', () => {
   });
 });
 
-// Open findings of the audit (issue 12): a renewal is charged without asking the network rules,
-// so two renewals of one card at one instant go out together and the second follows the first's
-// decline unseen. Retries wait for an unanswered charge on their card (rule charge_in_flight).
-describe('open findings: two renewals of one card at the same instant', () => {
-  it('retries on a shared Mastercard card wait for the advice; only the same-instant renewal pair breaks "retry after 24 hours"', async () => {
+// A renewal asks the network rules before it is charged, as a retry does: two renewals of one card
+// at one instant go one at a time, and the second sees the first's decline and its advice.
+describe('two renewals of one card at the same instant', () => {
+  it('the second renewal on a Mastercard card waits out the first one\'s "retry after 24 hours"', async () => {
     world = await createWorld({
       preset: 'firm_14',
       smartRetries: true,
@@ -130,37 +138,56 @@ describe('open findings: two renewals of one card at the same instant', () => {
       card: 'mastercard_retry_after_24h',
       periodStart: at('2026-01-05T10:00:00Z'),
     });
-    await world.subscribe({
+    const b = await world.subscribe({
       card: 'mastercard_retry_after_24h',
       periodStart: at('2026-01-05T10:00:00Z'),
       sameCardAs: a,
     });
-    // Day 1 (Feb 5) both renewals at one instant: the second goes out 0 ms after MAC 25. The two
-    // cases' retries (days 3, 6, 9 and 12 of firm_14) fall due together too, but the second of
-    // each pair waits for the first's answer, and then for its advice.
+    // Day 1 (Feb 5, 10:00): a's renewal is declined with MAC 25; b's waits for that answer, then
+    // for the advice: it goes out 24 hours after a's decline.
+    await world.advanceTo(at('2026-02-07T00:00:00Z'));
+    const [first, second] = await Promise.all([world.attempts(a), world.attempts(b)]);
+    const renewals = [...first, ...second]
+      .filter((x) => x.purpose === 'renewal')
+      .map((x) => x.requested_at.toISOString())
+      .sort();
+    expect(renewals).toEqual(['2026-02-05T10:00:00.000Z', '2026-02-06T10:00:00.000Z']);
+    const whys = [...(await world.events(a)), ...(await world.events(b))]
+      .filter((e) => e.type === 'subscription.renewal_deferred')
+      .map((e) => (e.data as { why: string }).why);
+    expect(whys.some((w) => w.includes('retry_after_advice'))).toBe(true);
+    // The two cases' retries (days 3, 6, 9 and 12 of firm_14) each wait for the other's answer.
     await world.advanceTo(at('2026-03-10T00:00:00Z'));
-    const found = await world.networkViolations();
-    expect(found.map((v) => [v.rule, v.at.toISOString()])).toEqual([
-      ['mastercard_retry_after', '2026-02-05T10:00:00.000Z'],
-    ]);
+    expect(await world.networkViolations()).toEqual([]);
   });
 
-  it('names the second of two same-instant renewals on a stolen Visa card (category 1)', async () => {
+  it('the second renewal on a stolen Visa card (category 1) is not charged; its case asks for a new card', async () => {
     world = await createWorld({
       preset: 'gentle_30',
       smartRetries: true,
       start: at('2026-02-01T00:00:00Z'),
     });
     const a = await world.subscribe({ card: 'stolen', periodStart: at('2026-01-05T10:00:00Z') });
-    await world.subscribe({
+    const b = await world.subscribe({
       card: 'stolen',
       periodStart: at('2026-01-05T10:00:00Z'),
       sameCardAs: a,
     });
+    await world.advanceTo(at('2026-02-06T00:00:00Z'));
+    const charged = [await world.gatewayCharges(a), await world.gatewayCharges(b)];
+    expect(charged.map((c) => c.length).sort()).toEqual([0, 1]);
+    const withheld = charged[0]!.length === 0 ? a : b;
+    const kase = (await world.latestCase(withheld))!;
+    expect(kase).toMatchObject({ status: 'open', last_category: 'hard', amount_due_minor: 2000 });
+    expect((await world.subscription(withheld)).row.state).toBe('past_due');
+    const decision = (await world.events(withheld)).find(
+      (e) =>
+        e.type === 'dunning_case.decision' &&
+        (e.data as { kind: string }).kind === 'withhold_renewal',
+    );
+    expect(String((decision!.data as { why: string }).why)).toContain('visa_category_1');
     await world.advanceTo(at('2026-03-10T00:00:00Z'));
-    const found = await world.networkViolations();
-    expect(found.map((v) => [v.rule, v.at.toISOString()])).toEqual([
-      ['visa_category_1_reattempt', '2026-02-05T10:00:00.000Z'],
-    ]);
+    expect(await world.gatewayCharges(withheld)).toHaveLength(0);
+    expect(await world.networkViolations()).toEqual([]);
   });
 });

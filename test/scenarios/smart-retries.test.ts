@@ -267,11 +267,19 @@ describe('network rules across cases', () => {
       sameCardAs: a,
     });
     await world.advanceTo(at('2026-03-01T00:00:00Z'));
-    // Open finding of the network audit (issue 12): b's first renewal is still charged on Feb 20,
-    // 15 days after MAC 03 on this card, for the same amount; Mastercard charges that too.
-    openFindings = ['mastercard_do_not_retry at 2026-02-20T10:00:00.000Z'];
+    // a's renewal (Feb 5) carried MAC 03; b's renewal on Feb 20 is not sent: its case opens at
+    // once as a hard decline (the category of a's decline) and asks for a new payment method.
+    expect(await world.gatewayCharges(a)).toHaveLength(1);
+    expect(await world.gatewayCharges(b)).toHaveLength(0);
+    const withheld = (await world.events(b)).find(
+      (e) =>
+        e.type === 'dunning_case.decision' &&
+        (e.data as { kind: string }).kind === 'withhold_renewal',
+    );
+    expect(withheld?.occurred_at.toISOString()).toBe('2026-02-20T10:00:00.000Z');
+    expect(String((withheld!.data as { why: string }).why)).toContain('do_not_retry_advice');
+    expect((await world.latestCase(b))!).toMatchObject({ last_category: 'hard' });
     for (const sub of [a, b]) {
-      expect(await world.gatewayCharges(sub)).toHaveLength(1);
       const skips = (await world.events(sub)).filter(
         (e) =>
           e.type === 'dunning_case.decision' &&

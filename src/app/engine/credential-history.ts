@@ -2,7 +2,7 @@
 // subscription that charges it: gather its attempts and ask the pure rules for a verdict.
 import type { Db } from '../../adapters/db/connect.ts';
 import { loadCredentialAttempts, lockCredentials } from '../../adapters/db/engine.repo.ts';
-import type { CaseRow, PaymentMethodRow } from '../../adapters/db/schema.ts';
+import type { CaseRow, PaymentMethodRow, SubscriptionRow } from '../../adapters/db/schema.ts';
 import { evaluateRetry } from '../../domain/network-rules/evaluate-retry.ts';
 import type { CredentialAttempt, Network, RuleVerdict } from '../../domain/network-rules/types.ts';
 import { credentialAttemptOf, key, paymentMethodIn, type Work, withWork } from './world.ts';
@@ -34,6 +34,19 @@ export function caseVerdictIn(w: Work, row: CaseRow, now: Date): RuleVerdict | n
   const history = w.world.histories.get(key(pm.merchant_id, pm.fingerprint));
   if (!history) throw new Error(`credential history of ${row.case_id} was not loaded`);
   return verdictOf(pm, history, row.amount_due_minor, now);
+}
+
+/** The rules' verdict on a renewal charge of this subscription now, with the history it read. */
+export function renewalVerdictIn(
+  w: Work,
+  sub: SubscriptionRow,
+  now: Date,
+): { verdict: RuleVerdict; history: readonly CredentialAttempt[] } | null {
+  const pm = paymentMethodIn(w.world, sub.merchant_id, sub.payment_method_id);
+  if (!pm || pm.type === 'pay_link') return null;
+  const history = w.world.histories.get(key(pm.merchant_id, pm.fingerprint));
+  if (!history) throw new Error(`credential history of ${sub.subscription_id} was not loaded`);
+  return { verdict: verdictOf(pm, history, sub.price_minor, now), history };
 }
 
 /** As caseVerdictIn, for one case, its credential locked until the transaction ends. */

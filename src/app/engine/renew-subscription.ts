@@ -18,18 +18,28 @@ import {
   updateRow,
 } from '../../adapters/db/unit-of-work.ts';
 import { renewalWhilePastDue, UNKNOWN_OUTCOME_RECHECK_MS } from '../../domain/case/case.ts';
+import type { DeclineCategory } from '../../domain/declines/categories.ts';
+import { planRenewalCharge } from '../../domain/network-rules/renewal-charge.ts';
 import { periodBounds } from '../../domain/subscription/period.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { type AttemptOutcomeRecord, newAttemptIn, recordAttemptResultIn } from './attempts.ts';
 import { caseData, caseStrategy, openOrContinueCaseIn, saveCaseIn, scopeIn } from './cases.ts';
 import { type Answered, type Charge, chargeInPhases } from './charge-protocol.ts';
+import { renewalVerdictIn } from './credential-history.ts';
 import { sendHardDeclineMessageIn } from './hard-decline-message.ts';
 import { itemNow, type StepOptions } from './run-case-step.ts';
 import { applySubscriptionEventIn } from './subscription-state.ts';
 import { key, loadWorld, paymentMethodIn, type Work, withWork } from './world.ts';
 
-export type RenewalReport = 'renewed' | 'failed' | 'accrued' | 'ended' | 'unanswered' | 'skipped';
+export type RenewalReport =
+  | 'renewed'
+  | 'failed'
+  | 'deferred'
+  | 'accrued'
+  | 'ended'
+  | 'unanswered'
+  | 'skipped';
 
 type Send = Charge & { item: ClaimedItem };
 
@@ -123,6 +133,7 @@ export async function renewSubscriptions(
     const world = await loadWorld(trx, {
       subs,
       openCases: true,
+      subscriptionCredentials: true,
       paymentMethods: [...pending.values()].flatMap((a) =>
         a.payment_method_id ? [{ merchantId: a.merchant_id, id: a.payment_method_id }] : [],
       ),
@@ -148,6 +159,19 @@ export async function renewSubscriptions(
         reports.set(key(sub.merchant_id, sub.subscription_id), report);
         continue;
       }
+      // Attempts recorded earlier in this batch count: two renewals on one card go one at a time.
+      const asked = renewalVerdictIn(w, sub, now);
+      const plan = asked ? planRenewalCharge(asked.verdict, asked.history) : null;
+      if (plan?.kind === 'defer') {
+        deferRenewalIn(w, sub, now, plan.until, plan.why);
+        reports.set(key(sub.merchant_id, sub.subscription_id), 'deferred');
+        continue;
+      }
+      if (plan?.kind === 'withhold') {
+        withholdRenewalIn(w, sub, now, plan.category, plan.why);
+        reports.set(key(sub.merchant_id, sub.subscription_id), 'failed');
+        continue;
+      }
       insertRenewalChargeIn(w, sub, 'pending');
       const attempt = newAttemptIn(w, {
         merchantId: sub.merchant_id,
@@ -159,7 +183,7 @@ export async function renewSubscriptions(
         currency: sub.currency,
         // One key per period, named by its start: a reactivation starts new periods, never old keys.
         idempotencyKey: `${sub.subscription_id}:renewal:${nextPeriod(sub).start.toISOString()}`,
-        why: 'period ended; renewal charge',
+        why: plan?.why ?? 'period ended; renewal charge',
         at: now,
       });
       updateRow(w.unit, 'subscriptions', subKey(sub), { pending_attempt_id: attempt.attempt_id });
@@ -210,6 +234,55 @@ export async function renewSubscriptions(
   };
   await chargeInPhases(deps, record, apply, options);
   return reports;
+}
+
+/** A network rule frees the card later: the renewal falls due again then, its period unchanged. */
+function deferRenewalIn(w: Work, sub: SubscriptionRow, now: Date, until: Date, why: string): void {
+  updateRow(w.unit, 'subscriptions', subKey(sub), {
+    next_renewal_at: until,
+    lease_owner: null,
+    lease_until: null,
+  });
+  addEvent(w.unit, {
+    merchantId: sub.merchant_id,
+    type: 'subscription.renewal_deferred',
+    occurredAt: now,
+    subscriptionId: sub.subscription_id,
+    data: { until: until.toISOString(), why },
+  });
+}
+
+/**
+ * A network rule forbids charging the card until the payment method changes: the renewal is owed
+ * without a gateway call, and its case asks the customer for what is needed.
+ */
+function withholdRenewalIn(
+  w: Work,
+  sub: SubscriptionRow,
+  now: Date,
+  category: DeclineCategory,
+  why: string,
+): void {
+  const chargeId = insertRenewalChargeIn(w, sub, 'failed');
+  const balance = sub.balance_minor + sub.price_minor;
+  advancePeriodIn(w, sub, balance);
+  const row = openOrContinueCaseIn(w, {
+    sub: { ...sub, balance_minor: balance },
+    amountMinor: sub.price_minor,
+    chargeIds: [chargeId],
+    category,
+    reason: why,
+    at: now,
+    scope: scopeIn(w.world, sub),
+  });
+  addEvent(w.unit, {
+    merchantId: sub.merchant_id,
+    type: 'dunning_case.decision',
+    occurredAt: now,
+    subscriptionId: sub.subscription_id,
+    caseId: row.case_id,
+    data: { kind: 'withhold_renewal', why, step_index: row.step_index },
+  });
 }
 
 /** Renewals that need no gateway call: ending, accruing on unpaid, or joining an open case. */

@@ -56,6 +56,8 @@ export type WorldNeeds = {
   openCases?: boolean;
   /** Lock the cases' credentials and load their attempts (decisions that may charge). */
   credentials?: boolean;
+  /** The same for the subscriptions' own payment methods (renewals). */
+  subscriptionCredentials?: boolean;
   /** Payment methods to load besides those of the subscriptions and cases. */
   paymentMethods?: readonly Key[];
   /** Subscriptions whose customer to load besides those of the subscriptions and cases. */
@@ -116,8 +118,12 @@ export async function loadWorld(trx: Db, needs: WorldNeeds): Promise<World> {
   };
   for (const m of members) push(world.members, key(m.merchant_id, m.primary_subscription_id!), m);
 
-  if (needs.credentials) {
-    const credentials = (needs.cases ?? []).flatMap((c) => {
+  if (needs.credentials || needs.subscriptionCredentials) {
+    const charged = [
+      ...(needs.credentials ? (needs.cases ?? []) : []),
+      ...(needs.subscriptionCredentials ? subs : []),
+    ];
+    const credentials = charged.flatMap((c) => {
       const pm = c.payment_method_id
         ? world.paymentMethods.get(key(c.merchant_id, c.payment_method_id))
         : undefined;
