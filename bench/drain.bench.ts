@@ -34,6 +34,8 @@ const SIZES = {
   endpointCases: env('BENCH_ENDPOINT_CASES', env('BENCH_CASES', 1_000)),
   pgliteEndpointCases: env('BENCH_PGLITE_ENDPOINT_CASES', env('BENCH_PGLITE_CASES', 300)),
   rawRepeats: env('BENCH_RAW_REPEATS', 5),
+  /** Engine drains of as many due cases each, for merchants of their own (median, like raw). */
+  engineRepeats: env('BENCH_ENGINE_REPEATS', 5),
   batchSize: env('BENCH_BATCH_SIZE', 100),
   /** Gateway calls one worker's batch keeps in flight (the engine's default). */
   concurrency: env('BENCH_CONCURRENCY', GATEWAY_CALLS_IN_FLIGHT),
@@ -92,7 +94,9 @@ type BackendFigures = {
   backend: 'pglite' | 'postgres';
   rssAtOpenMb: number;
   raw: { rowsPerSecond: number; runs: number[] };
+  /** The engine's run of median steps/s among `engineRuns`. */
   steps: EngineRun;
+  engineRuns: number[];
   /** The due cases again, for a merchant with one endpoint subscribed to `*`. */
   withEndpoint: EngineRun | null;
   renewals: EngineRun;
@@ -151,9 +155,17 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
       if (left > 0) throw new Error(`drain returned with ${left} of ${n} items still due`);
       return { n, seconds: s, perSecond: n / s, counts, rows };
     };
-    say('engine drain');
-    const steps = await engineRun(merchantId, cases);
-    say(`${steps.perSecond.toFixed(0)} steps/s`);
+    // The engine runs as often as the raw claim, each on due cases of a merchant of its own
+    // (the first on the raw claim's rows), and the run of median steps/s is reported.
+    const engineRuns: EngineRun[] = [];
+    for (let i = 0; i < Math.max(1, SIZES.engineRepeats); i++) {
+      const merchant = i === 0 ? merchantId : await seedDueCases(handle, cases);
+      say(`engine drain ${i + 1}`);
+      engineRuns.push(await engineRun(merchant, cases));
+    }
+    const sortedRuns = engineRuns.toSorted((a, b) => a.perSecond - b.perSecond);
+    const steps = sortedRuns[Math.floor((sortedRuns.length - 1) / 2)]!;
+    say(`${steps.perSecond.toFixed(0)} steps/s (median)`);
     const endpointCases = backend === 'pglite' ? SIZES.pgliteEndpointCases : SIZES.endpointCases;
     let withEndpoint: EngineRun | null = null;
     if (endpointCases > 0) {
@@ -176,6 +188,7 @@ async function runBackend(backend: 'pglite' | 'postgres'): Promise<BackendFigure
       rssAtOpenMb,
       raw: { rowsPerSecond: median(runs), runs },
       steps,
+      engineRuns: engineRuns.map((r) => r.perSecond),
       withEndpoint,
       renewals,
       peakRssMb: peakRssMb(),
@@ -425,7 +438,10 @@ function printBackends(results: BackendFigures[]): void {
       'raw claim+update rows/s (median)',
       (r) => `${f0(r.raw.rowsPerSecond)} (${r.raw.runs.map(f0).join(', ')})`,
     ],
-    ['engine steps/s', (r) => f0(r.steps.perSecond)],
+    [
+      'engine steps/s (median)',
+      (r) => `${f0(r.steps.perSecond)} (${r.engineRuns.map(f0).join(', ')})`,
+    ],
     ['engine ÷ raw', (r) => ratio(r.steps.perSecond / r.raw.rowsPerSecond), 'target ≥ 0.20x'],
     [
       'statements per step (engine)',
