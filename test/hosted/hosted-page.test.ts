@@ -216,6 +216,50 @@ describe('paying with a new card', () => {
     expect((await w.subscription(o.subscriptionId)).state).toBe('active');
   });
 
+  it('a declined new card never replaces the saved card; only a card that pays becomes the subscription’s', async () => {
+    const o = await w.owing({ card: 'insufficient_funds' });
+    const saved = await w.methodOf(o.subscriptionId);
+    const before = await w.caseRow(o.caseId);
+
+    const declined = await w.post(o.path, {
+      card_number: TEST_CARDS.stolen.number,
+      exp: '12/30',
+    });
+    expect(declined.statusCode).toBe(402);
+    // The page still shows the card on file, and says which card was declined.
+    expect(textOf(declined.body)).toContain('Your card ending in 9979 was declined');
+    expect(textOf(declined.body)).toContain(`ending in ${saved.last4}`);
+    expect((await w.methodOf(o.subscriptionId)).payment_method_id).toBe(saved.payment_method_id);
+    const after = await w.caseRow(o.caseId);
+    expect(after).toMatchObject({
+      status: 'open',
+      payment_method_id: saved.payment_method_id,
+      last_category: before.last_category,
+      pending_attempt_id: null,
+      lease_owner: null,
+    });
+    expect(await w.eventTypes(o.subscriptionId)).not.toContain('payment_method.updated');
+
+    const paid = await w.post(o.path, {
+      card_number: TEST_CARDS.success_mastercard.number,
+      exp: '01/29',
+    });
+    expect(paid.statusCode).toBe(200);
+    const adopted = await w.methodOf(o.subscriptionId);
+    expect(adopted).toMatchObject({ brand: 'mastercard', last4: '4444' });
+    expect((await w.caseRow(o.caseId)).payment_method_id).toBe(adopted.payment_method_id);
+    const events = await w.eventTypes(o.subscriptionId);
+    expect(events.filter((t) => t === 'payment_method.updated')).toHaveLength(1);
+  });
+
+  it('marks a test-mode merchant’s page as test mode', async () => {
+    const o = await w.owing({ card: 'generic_decline' });
+    const res = await w.get(o.path);
+    expect(res.statusCode).toBe(200);
+    expect(textOf(res.body)).toContain('Test mode — no real card is charged here.');
+    expect(res.body).toContain('class="test-mode" role="note"');
+  });
+
   it('shows each input problem beside its field, and charges nothing', async () => {
     const o = await w.owing({ card: 'generic_decline' });
     const cases = [

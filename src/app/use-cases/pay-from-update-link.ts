@@ -15,6 +15,7 @@ import {
   countAttemptsWithKeyPrefix,
   lockAttempt,
 } from '../../adapters/db/payment-attempts.repo.ts';
+import { findPaymentMethod } from '../../adapters/db/payment-methods.repo.ts';
 import type { AttemptRow } from '../../adapters/db/schema.ts';
 import { lockUpdateLinkUse } from '../../adapters/db/update-links.repo.ts';
 import { UNKNOWN_OUTCOME_RECHECK_MS } from '../../domain/case/case.ts';
@@ -115,8 +116,8 @@ export async function payFromUpdateLink(
       return { kind: 'refused', at, method: masked(method) };
     }
 
-    if (method.payment_method_id !== sub.payment_method_id)
-      await switchMethod(trx, row, sub, method, link, at);
+    // A new method is charged as it is and becomes the subscription's only once a charge on it
+    // succeeds: a declined card never replaces the one on file.
     const previous = await countAttemptsWithKeyPrefix(
       trx,
       row.merchant_id,
@@ -191,6 +192,18 @@ export async function payFromUpdateLink(
     const { row, sub } = locked;
     const def = await strategyOf(trx, row);
     const data = caseData(row);
+    const newMethod = attempt.payment_method_id !== sub.payment_method_id;
+    // A new card becomes the subscription's when it pays, or when its bank only asks the
+    // customer to authenticate it (the challenge that follows confirms the card on file).
+    const adopt =
+      newMethod &&
+      (outcome.kind === 'succeeded' ||
+        (outcome.kind === 'declined' &&
+          outcome.classification.category === 'authentication_required'));
+    if (adopt && attempt.payment_method_id) {
+      const method = await findPaymentMethod(trx, row.merchant_id, attempt.payment_method_id);
+      if (method) await switchMethod(trx, row, sub, method, link, now);
+    }
     switch (outcome.kind) {
       case 'succeeded':
         // Charges paid, balance cleared, case recovered, subscription (and its group) active.
@@ -207,6 +220,12 @@ export async function payFromUpdateLink(
         return { kind: 'succeeded' };
       case 'declined': {
         const category = outcome.classification.category;
+        if (newMethod && !adopt) {
+          // The declined card was not adopted: what the case knows of the card on file stands.
+          await saveCase(trx, row, data, def, { now, pending_attempt_id: null });
+          await releaseLease(trx, row);
+          return { kind: 'declined', category };
+        }
         // Unlike a scheduled retry, a payment declined on the page leaves the schedule as it is.
         await saveCase(
           trx,

@@ -268,6 +268,7 @@ async function respond(
       const { view } = outcome;
       return page(reply, 200, 'paid', {
         title: `Payment received — ${view.merchantName}`,
+        test_mode: view.testMode,
         merchant_name: view.merchantName,
         product_name: view.productName,
         support_contact: view.supportContact,
@@ -354,6 +355,7 @@ async function payPage(
   if (setup?.kind === 'ready') reply.header('content-security-policy', STRIPE_CSP);
   return page(reply, status, 'pay', {
     title: `${fieldErrors.length > 0 || state.notice?.tone === 'error' ? 'Error: ' : ''}Update your payment method — ${view.merchantName}`,
+    test_mode: view.testMode,
     heading: view.needsAuthentication ? 'Confirm your payment' : 'Update your payment method',
     merchant_name: view.merchantName,
     product_name: view.productName,
@@ -402,6 +404,7 @@ async function challengePage(
 ): Promise<FastifyReply> {
   return page(reply, 200, 'challenge', {
     title: `Confirm your payment — Test Bank`,
+    test_mode: view.testMode,
     merchant_name: view.merchantName,
     amount_due: money(view.amountDueMinor, view),
     current_method: view.method ? methodModel(view.method) : null,
@@ -419,6 +422,7 @@ async function noticePage(
 ): Promise<FastifyReply> {
   return page(reply, status, 'notice', {
     title: `${text.heading} — ${view.merchantName}`,
+    test_mode: view.testMode,
     merchant_name: view.merchantName,
     heading: text.heading,
     text: text.text,
@@ -487,7 +491,7 @@ async function page(
   template: string,
   data: Record<string, unknown> & { title: string },
 ): Promise<FastifyReply> {
-  const html = await liquid.renderFile(template, { css_url: CSS_URL, ...data });
+  const html = await liquid.renderFile(template, { css_url: CSS_URL, test_mode: false, ...data });
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').send(html);
 }
 
