@@ -44,12 +44,24 @@ export async function nextDueAfter(
   return row.rows[0]?.at ?? null;
 }
 
-/** Items of this merchant due at `at` that another worker holds a live lease on. */
-export async function countLeasedDue(db: Db, merchantId: string, at: Date): Promise<number> {
-  const row = await sql<{ n: number }>`
+/**
+ * Items of this merchant due at `at`: all of them, and those a worker holds a live lease on. Read
+ * in one statement, so an item another worker hands back (its lease released, its next step due
+ * now) is counted either as held or as due, never as neither.
+ */
+export async function countDueAt(
+  db: Db,
+  merchantId: string,
+  at: Date,
+): Promise<{ due: number; leased: number }> {
+  const row = await sql<{ due: number; leased: number }>`
     SELECT (SELECT count(*) FROM dunning_cases WHERE merchant_id = ${merchantId} AND status = 'open'
+              AND next_action_at <= ${at})
+         + (SELECT count(*) FROM subscriptions WHERE merchant_id = ${merchantId}
+              AND next_renewal_at <= ${at}) AS due,
+           (SELECT count(*) FROM dunning_cases WHERE merchant_id = ${merchantId} AND status = 'open'
               AND next_action_at <= ${at} AND lease_until > now())
          + (SELECT count(*) FROM subscriptions WHERE merchant_id = ${merchantId}
-              AND next_renewal_at <= ${at} AND lease_until > now()) AS n`.execute(db);
-  return Number(row.rows[0]?.n ?? 0);
+              AND next_renewal_at <= ${at} AND lease_until > now()) AS leased`.execute(db);
+  return { due: Number(row.rows[0]?.due ?? 0), leased: Number(row.rows[0]?.leased ?? 0) };
 }

@@ -4,7 +4,7 @@
 // moves past a step that has not happened yet.
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  countLeasedDue,
+  countDueAt,
   loadTestClock,
   nextDueAfter,
   setTestClock,
@@ -53,11 +53,20 @@ export async function advanceTestClock(
   const workerId = options.workerId ?? newId('wrk');
   const services = options.deliverMessages;
   const step = async (at: Date): Promise<number> => {
-    let n = await drain(deps, { ...workerOptions, workerId });
     // Another worker may hold some of these items; they happen at this stop, not a later one.
-    while ((await countLeasedDue(deps.db, merchantId, at)) > 0) {
-      await delay(LEASE_POLL_MS);
-      n += await drain(deps, { ...workerOptions, workerId });
+    // The stop is done when nothing is due at it, held or not: an item another worker hands back
+    // between a drain and the count (a renewal whose case's first step is due now) is drained too.
+    let n = 0;
+    let stuck = 0;
+    for (;;) {
+      const ran = await drain(deps, { ...workerOptions, workerId });
+      n += ran;
+      const { due, leased } = await countDueAt(deps.db, merchantId, at);
+      if (due === 0) break;
+      // Due, free, and still not taken by a drain that found nothing: nothing will take it here.
+      stuck = ran === 0 && leased === 0 ? stuck + 1 : 0;
+      if (stuck >= 3) break;
+      if (ran === 0) await delay(LEASE_POLL_MS);
     }
     if (!services) return n;
     return n + (await drainMessages(services, { merchantId, workerId, ...batch(options) }));
