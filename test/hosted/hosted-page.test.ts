@@ -338,6 +338,13 @@ describe('paying with a new card', () => {
       ['succeeded', 2],
     ]);
     expect((await w.subscription(o.subscriptionId)).state).toBe('active');
+    // The card the customer entered paid, so it is now the subscription's.
+    const card = await w.methodOf(o.subscriptionId);
+    expect(card.last4).toBe(TEST_CARDS.timeout.number.slice(-4));
+    expect((await w.caseRow(o.caseId)).payment_method_id).toBe(card.payment_method_id);
+    expect(
+      (await w.eventTypes(o.subscriptionId)).filter((t) => t === 'payment_method.updated'),
+    ).toHaveLength(1);
     expect((await w.get(o.path)).statusCode).toBe(410);
   });
 

@@ -11,7 +11,7 @@ import {
   lockSubscriptions,
 } from '../../adapters/db/engine.repo.ts';
 import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
-import { addEvent, flushUnit, newUnit } from '../../adapters/db/unit-of-work.ts';
+import { addEvent, flushUnit, newUnit, updateRow } from '../../adapters/db/unit-of-work.ts';
 import type { ChargeResult } from '../../adapters/gateways/port.ts';
 import {
   afterAttempt,
@@ -193,6 +193,10 @@ export async function runCaseSteps(
     const world = await loadWorld(trx, {
       subs: current.map((c) => c.sub),
       cases: current.map((c) => c.row),
+      // A charge re-sent for the update page may be on the new card the customer entered there.
+      paymentMethods: current.flatMap(({ send: { attempt: a } }) =>
+        a.payment_method_id ? [{ merchantId: a.merchant_id, id: a.payment_method_id }] : [],
+      ),
     });
     const w: Work = { world, unit: newUnit() };
     for (const { row, sub, send, result } of current) {
@@ -334,6 +338,10 @@ function applyAnswerIn(w: Work, locked: Locked, attempt: AttemptRow, result: Cha
   );
 
   recordAttemptOutcomeIn(w, attempt, outcome, now, { why: update.why });
+  const adopted =
+    outcome.kind === 'succeeded' ||
+    (outcome.kind === 'declined' && outcome.classification.category === 'authentication_required');
+  if (adopted) adoptPageMethodIn(w, row, sub, attempt, now);
 
   if (outcome.kind === 'succeeded') {
     recoverCaseIn(w, row, sub, now, attempt.purpose, attempt.amount_minor);
@@ -359,6 +367,55 @@ function applyAnswerIn(w: Work, locked: Locked, attempt: AttemptRow, result: Cha
       now,
       update.case.lastCategory,
     );
+}
+
+/**
+ * A charge from the update page on the new card the customer entered there, re-sent by the worker
+ * after the page's process lost its answer: the card becomes the subscription's once it pays (or
+ * its bank asks for authentication), as it would have on the page.
+ */
+function adoptPageMethodIn(
+  w: Work,
+  row: CaseRow,
+  sub: SubscriptionRow,
+  attempt: AttemptRow,
+  now: Date,
+): void {
+  const linkId = /:update_link:([^:]+):\d+$/.exec(attempt.idempotency_key)?.[1];
+  if (!linkId || !attempt.payment_method_id || attempt.payment_method_id === sub.payment_method_id)
+    return;
+  const pm = paymentMethodIn(w.world, attempt.merchant_id, attempt.payment_method_id);
+  if (!pm) return;
+  const replaced = sub.payment_method_id;
+  sub.payment_method_id = pm.payment_method_id;
+  row.payment_method_id = pm.payment_method_id;
+  row.payment_method_type = pm.type;
+  updateRow(
+    w.unit,
+    'subscriptions',
+    { merchant_id: sub.merchant_id, subscription_id: sub.subscription_id },
+    { payment_method_id: pm.payment_method_id, updated_at: new Date() },
+  );
+  updateRow(
+    w.unit,
+    'dunning_cases',
+    { merchant_id: row.merchant_id, case_id: row.case_id },
+    { payment_method_id: pm.payment_method_id, payment_method_type: pm.type },
+  );
+  addEvent(w.unit, {
+    merchantId: row.merchant_id,
+    type: 'payment_method.updated',
+    occurredAt: now,
+    subscriptionId: row.subscription_id,
+    caseId: row.case_id,
+    data: {
+      payment_method_id: pm.payment_method_id,
+      replaced,
+      source: 'customer',
+      via: 'update_link',
+      link_id: linkId,
+    },
+  });
 }
 
 function recordDecision(w: Work, row: CaseRow, at: Date, why: string, kind: string): void {
