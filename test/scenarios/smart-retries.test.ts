@@ -37,31 +37,31 @@ describe('insufficient funds', () => {
       smartRetries: true,
       start: at('2026-02-01T00:00:00Z'),
     });
-    // Funds arrive on Monday Feb 16: the 15th is a Sunday, so payday moves to the next business day.
+    // Funds arrive on Friday Feb 13: the 15th is a Sunday, so payroll pays the business day before.
     const sub = await world.subscribe({
       card: 'insufficient_funds_until',
-      succeedsFrom: at('2026-02-16T00:00:00Z'),
-      periodStart: at('2026-01-10T10:00:00Z'),
+      succeedsFrom: at('2026-02-13T00:00:00Z'),
+      periodStart: at('2026-01-09T10:00:00Z'),
       timeZone: 'Europe/Berlin',
     });
 
-    // Day 1 (Feb 10): declined for insufficient funds.
-    await world.advanceTo(at('2026-02-10T10:00:00Z'));
+    // Day 1 (Monday Feb 9): declined for insufficient funds.
+    await world.advanceTo(at('2026-02-09T10:00:00Z'));
     expect((await world.latestCase(sub))!).toMatchObject({
       status: 'open',
       last_category: 'insufficient_funds',
     });
 
-    // Day 4 (Feb 13) opens the first retry window; smart timing waits for payday inside it.
-    await world.advanceTo(at('2026-02-15T23:00:00Z'));
+    // Day 4 (Thursday Feb 12) opens the first retry window; smart timing waits for payday in it.
+    await world.advanceTo(at('2026-02-12T23:00:00Z'));
     expect((await world.attempts(sub)).filter((a) => a.purpose === 'retry')).toHaveLength(0);
     const plan = (await world.events(sub)).find(
       (e) => e.type === 'dunning_case.decision' && (e.data as { kind: string }).kind === 'plan',
     );
     expect(String((plan!.data as { why: string }).why)).toMatch(/15th/);
 
-    // Feb 16, local morning in Berlin: the one retry succeeds.
-    await world.advanceTo(at('2026-02-16T12:00:00Z'));
+    // Friday Feb 13, local morning in Berlin: the one retry succeeds.
+    await world.advanceTo(at('2026-02-13T12:00:00Z'));
     const retries = (await world.attempts(sub)).filter((a) => a.purpose === 'retry');
     expect(retries).toHaveLength(1);
     expect(retries[0]!.status).toBe('succeeded');
@@ -71,7 +71,7 @@ describe('insufficient funds', () => {
       day: '2-digit',
       hour12: false,
     });
-    expect(local).toMatch(/^16, 0[7-9]$/);
+    expect(local).toMatch(/^13, 0[7-9]$/);
     expect(await world.subscription(sub)).toMatchObject({ state: 'active', balanceMinor: 0 });
   });
 });

@@ -154,7 +154,17 @@ describe('dunner simulate --json: what the report added, and what it kept', () =
     expect(await runSimulateCommand(opts, io)).toBe(0);
     const now = JSON.parse(text.out);
     const before = JSON.parse(readFileSync(fixture('output-before-worldmodel.json'), 'utf8'));
-    expect(JSON.stringify(withoutAdded(now), null, 2)).toBe(JSON.stringify(before, null, 2));
+    // Smart timing itself has changed since the recording (Friday paydays, weekend paydays paid
+    // the business day before, one quick retry after a temporary error), so its column differs;
+    // the fixed-time strategies make the same decisions and show the world drew the same.
+    const fixedTimes = (r: { strategies: { key: string }[] }) => ({
+      ...r,
+      strategies: r.strategies.filter((s) => s.key !== 'smart'),
+    });
+    expect(before.strategies.map((s: { key: string }) => s.key)).toContain('smart');
+    expect(JSON.stringify(fixedTimes(withoutAdded(now) as typeof before), null, 2)).toBe(
+      JSON.stringify(fixedTimes(before), null, 2),
+    );
     expect(now.strategies[0]).toMatchObject({ canceledByCustomer: 0, voluntaryChurn: 0 });
     expect(now.strategies[0].inReportingCurrency).toBeUndefined();
   });

@@ -139,7 +139,7 @@ function afterLikelyPayday(w: Window, input: TimingInput, decide: Decide): Timin
   if (!at) return clampedToStart(w, decide);
   const source = input.payCycle
     ? `on the learned ${input.payCycle.kind.replace('_', '-')} cycle`
-    : 'on the 1st, the 15th or the last business day';
+    : 'on a Friday, the 1st, the 15th or the last business day';
   return decide(
     at,
     `${formatLocal(at, w.zone)}, the window's first local morning: no likely payday (${source}) falls between ${formatLocalDate(firstDate)} and ${formatLocalDate(lastDate)}`,

@@ -8,13 +8,25 @@ const paidAt = (isoDate: string, zone: string, hour = 10): Date =>
 const paidOn = (zone: string, ...dates: string[]) => dates.map((d) => paidAt(d, zone));
 
 describe('paydaysBetween', () => {
-  it('without a learned cycle uses the 1st, the 15th and the last business day, moving weekend paydays to Monday', () => {
+  it('without a learned cycle uses Fridays, the 1st, the 15th and the last business day, paying weekend paydays the business day before', () => {
     expect(paydaysBetween(null, '2026-07-25', '2026-09-01')).toEqual([
+      // The 1st of August is a Saturday: paid Friday the 31st, the last business day of July.
       { date: '2026-07-31', label: 'the last business day' },
-      { date: '2026-08-03', label: 'the 1st (a Saturday, moved to the next business day)' },
-      { date: '2026-08-17', label: 'the 15th (a Saturday, moved to the next business day)' },
+      { date: '2026-08-07', label: 'a Friday (weekly or biweekly pay)' },
+      { date: '2026-08-14', label: 'the 15th (a Saturday, paid the business day before)' },
+      { date: '2026-08-21', label: 'a Friday (weekly or biweekly pay)' },
+      { date: '2026-08-28', label: 'a Friday (weekly or biweekly pay)' },
       { date: '2026-08-31', label: 'the last business day' },
       { date: '2026-09-01', label: 'the 1st' },
+    ]);
+  });
+
+  it('a weekend 1st at the start of a window is paid on the Friday before, in the window', () => {
+    expect(paydaysBetween({ kind: 'monthly', dayOfMonth: 1 }, '2026-10-26', '2026-10-31')).toEqual([
+      {
+        date: '2026-10-30',
+        label: 'learned monthly payday, the 1st (a Sunday, paid the business day before)',
+      },
     ]);
   });
 
@@ -27,11 +39,11 @@ describe('paydaysBetween', () => {
       ['2026-01-30', '2026-02-27'],
     ],
     [
-      'a monthly 31st is the 30th in April and moves into June when May 31st is a Sunday',
+      'a monthly 31st is the 30th in April and Friday the 29th when May 31st is a Sunday',
       { kind: 'monthly', dayOfMonth: 31 },
       '2026-04-01',
       '2026-06-30',
-      ['2026-04-30', '2026-06-01', '2026-06-30'],
+      ['2026-04-30', '2026-05-29', '2026-06-30'],
     ],
     [
       'a semi-monthly 15th and last business day',

@@ -1,6 +1,8 @@
 // Likely paydays, either learned from a customer's own successful payments or the defaults of
-// reference/declines.md "Timing evidence": the 1st, the 15th and the last business day. That is
-// vendor lore without published data, so every rule here is a tunable heuristic.
+// reference/declines.md "Timing evidence": the 1st and the 15th, the last business day, and
+// Fridays (most US workers are paid weekly or every two weeks, mostly on Fridays, per the BLS). A
+// payday on a weekend is paid the business day before, as payroll pays. That is vendor lore and
+// survey shares, not measured retry outcomes, so every rule here is a tunable heuristic.
 import { DateTime, IANAZone } from 'luxon';
 
 export type PayCycle =
@@ -18,6 +20,7 @@ export type Payday = { readonly date: string; readonly label: string };
 
 export const LAST_BUSINESS_DAY = -1;
 const DEFAULT_DAYS: readonly number[] = [1, 15, LAST_BUSINESS_DAY];
+const FRIDAY = 5;
 const WEEKDAY_NAMES = [
   '',
   'Monday',
@@ -72,10 +75,14 @@ function isBusinessDay(dayNum: number): boolean {
 
 /**
  * The payday for `day` of a month. A day past the month's end is its last day (the 31st of April
- * is the 30th). A weekend payday moves to the next business day: if the employer paid early on
- * Friday, Monday morning is still shortly after it, and if it pays on Monday, Friday is too early.
+ * is the 30th). A weekend payday is paid the business day before, as payroll pays (a retry on the
+ * Monday after lands days after the money arrived, when much of it may be spent).
  */
-function monthlyPayday(ym: YearMonth, day: number): { date: number; nominal: number } {
+function monthlyPayday(
+  ym: YearMonth,
+  day: number,
+  weekend: 'before' | 'after' = 'before',
+): { date: number; nominal: number } {
   const last = dayNumber(ym.year, ym.month, daysInMonth(ym));
   if (day === LAST_BUSINESS_DAY) {
     let d = last;
@@ -83,8 +90,9 @@ function monthlyPayday(ym: YearMonth, day: number): { date: number; nominal: num
     return { date: d, nominal: d };
   }
   const nominal = Math.min(dayNumber(ym.year, ym.month, day), last);
+  const step = weekend === 'before' ? -1 : 1;
   let d = nominal;
-  while (!isBusinessDay(d)) d += 1;
+  while (!isBusinessDay(d)) d += step;
   return { date: d, nominal };
 }
 
@@ -111,13 +119,13 @@ export function paydaysBetween(
     if (d >= start && d <= end && !found.has(d)) found.set(d, label);
   };
   const byDayOfMonth = (days: readonly number[], learned: string | null) => {
-    // From the month before: a payday moved off a weekend can cross into the next month.
-    const last = yearMonthOf(end);
-    for (let ym = addMonths(yearMonthOf(start), -1); ; ym = addMonths(ym, 1)) {
+    // To the month after: a payday on a weekend at a month's start is paid in the month before.
+    const last = addMonths(yearMonthOf(end), 1);
+    for (let ym = yearMonthOf(start); ; ym = addMonths(ym, 1)) {
       for (const day of days) {
         const p = monthlyPayday(ym, day);
         const base = learned ? `${learned}, ${dayName(day)}` : dayName(day);
-        const moved = `a ${WEEKDAY_NAMES[weekdayOf(p.nominal)]}, moved to the next business day`;
+        const moved = `a ${WEEKDAY_NAMES[weekdayOf(p.nominal)]}, paid the business day before`;
         add(p.date, p.date === p.nominal ? base : `${base} (${moved})`);
       }
       if (ym.year === last.year && ym.month === last.month) break;
@@ -126,6 +134,8 @@ export function paydaysBetween(
 
   if (cycle === null) {
     byDayOfMonth(DEFAULT_DAYS, null);
+    const offset = (((FRIDAY - weekdayOf(start)) % 7) + 7) % 7;
+    for (let d = start + offset; d <= end; d += 7) add(d, 'a Friday (weekly or biweekly pay)');
   } else {
     switch (cycle.kind) {
       case 'monthly':
@@ -168,7 +178,7 @@ const MIN_HITS_PER_SEMI_MONTHLY_DAY = 2;
 type Candidate = {
   cycle: PayCycle;
   matches: number;
-  /** Hits on the day itself rather than on the Monday it moves to. */
+  /** Hits on the day itself rather than on the business day before, where a weekend moves it. */
   exact: number;
   /** Strictness: monthly 0, semi-monthly 1, biweekly 2, weekly 3. */
   rank: number;
@@ -179,15 +189,20 @@ const MONTH_DAYS = [...Array.from({ length: 31 }, (_, i) => i + 1), LAST_BUSINES
 /** Per payment date, the days of the month (1..31, -1) it can be the payday of. */
 type DayHits = ReadonlyMap<number, 'exact' | 'moved'>;
 
-/** A payment on the day itself counts even on a weekend; on the Monday after, as moved. */
+/**
+ * A payment on the day itself counts even on a weekend; on the business day before or after a
+ * weekend payday, as moved (payroll pays before; a bank may post the money after).
+ */
 function dayHits(d: number): DayHits {
   const hits = new Map<number, 'exact' | 'moved'>();
   const ym = yearMonthOf(d);
   for (const day of MONTH_DAYS) {
-    for (const month of [ym, addMonths(ym, -1)]) {
-      const p = monthlyPayday(month, day);
-      if (p.nominal === d) hits.set(day, 'exact');
-      else if (p.date === d && !hits.has(day)) hits.set(day, 'moved');
+    for (const month of [addMonths(ym, -1), ym, addMonths(ym, 1)]) {
+      for (const weekend of ['before', 'after'] as const) {
+        const p = monthlyPayday(month, day, weekend);
+        if (p.nominal === d) hits.set(day, 'exact');
+        else if (p.date === d && !hits.has(day)) hits.set(day, 'moved');
+      }
     }
   }
   return hits;
