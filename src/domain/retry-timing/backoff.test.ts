@@ -41,11 +41,9 @@ describe('temporaryBackoffDelayMs', () => {
 
 describe('quickRetryAfterTemporary', () => {
   it.each([
-    [0, 0, 15, 'quick retry 1 of 3, 15 min after the decline'],
-    [1, 0, 60, 'quick retry 2 of 3, 1 h after the decline'],
-    [2, 0, 240, 'quick retry 3 of 3, 4 h after the decline'],
-    [0, 0.999, 11, 'quick retry 1 of 3, 11 min after the decline'],
-    [2, 0.5, 210, 'quick retry 3 of 3, 3 h 30 min after the decline'],
+    [0, 0, 240, 'quick retry 1 of 1, 4 h after the decline'],
+    [0, 0.5, 210, 'quick retry 1 of 1, 3 h 30 min after the decline'],
+    [0, 0.999, 180, 'quick retry 1 of 1, 3 h after the decline'],
   ])(
     'after %i quick retries (random %s) the next one goes out %i min after the decline',
     (soFar, r, minutes, why) => {
@@ -72,7 +70,7 @@ describe('quickRetryAfterTemporary', () => {
     },
   );
 
-  it('allows 3 quick retries', () => {
-    expect(QUICK_RETRY_BUDGET).toBe(3);
+  it('allows one quick retry, hours after the decline', () => {
+    expect(QUICK_RETRY_BUDGET).toBe(1);
   });
 });

@@ -12,8 +12,16 @@ export const TEMPORARY_BACKOFF = {
   jitterShare: 0.25,
 } as const;
 
-/** Quick retries after a temporary decline before the next step's retry takes over. */
-export const QUICK_RETRY_BUDGET = 3;
+/**
+ * Quick retries after a temporary decline before the next step's retry takes over: one, hours
+ * later. An outage or an issuer time-out mostly clears within hours, so a retry minutes after the
+ * decline mostly meets the same error and spends one of the card's reattempts: in `dunner
+ * simulate` three quick retries at 15 min, 1 h and 4 h recovered no more than one at 4 h, with
+ * about 5 % more retries in all (docs/simulation-model.md).
+ */
+export const QUICK_RETRY_BUDGET = 1;
+/** The backoff rung of the first quick retry: 4 h (Recurly retries twice 4 h apart). */
+const QUICK_RETRY_FIRST_RUNG = 2;
 
 /** The jittered delay before retry number `retriesSoFar + 1`, in whole minutes, at most the cap. */
 export function temporaryBackoffDelayMs(retriesSoFar: number, random: () => number): number {
@@ -35,7 +43,7 @@ export function formatDelay(delayMs: number): string {
 
 /**
  * For `temporary` declines: a quick follow-up before the next step, or null once the budget of
- * 3 quick retries is spent. Each one still counts against the card's network reattempt limits.
+ * quick retries is spent. Each one still counts against the card's network reattempt limits.
  */
 export function quickRetryAfterTemporary(input: {
   lastDeclineAt: Date;
@@ -44,8 +52,8 @@ export function quickRetryAfterTemporary(input: {
 }): { at: Date; why: string } | null {
   const { lastDeclineAt, quickRetriesSoFar, random } = input;
   if (quickRetriesSoFar >= QUICK_RETRY_BUDGET) return null;
-  const delayMs = temporaryBackoffDelayMs(quickRetriesSoFar, random);
   const number = Math.max(0, Math.floor(quickRetriesSoFar)) + 1;
+  const delayMs = temporaryBackoffDelayMs(QUICK_RETRY_FIRST_RUNG + number - 1, random);
   return {
     at: new Date(lastDeclineAt.getTime() + delayMs),
     why: `temporary: quick retry ${number} of ${QUICK_RETRY_BUDGET}, ${formatDelay(delayMs)} after the decline (exponential backoff with jitter, capped at ${formatDelay(TEMPORARY_BACKOFF.maxDelayMs)})`,
