@@ -76,6 +76,44 @@ describe('insufficient funds', () => {
   });
 });
 
+describe('the retry budget', () => {
+  it('sends at most 4 step retries; the later steps send their messages only, and the timeline says why', async () => {
+    world = await createWorld({
+      preset: 'gentle_30',
+      smartRetries: true,
+      start: at('2026-02-01T00:00:00Z'),
+    });
+    const sub = await world.subscribe({
+      card: 'generic_decline',
+      periodStart: at('2026-01-05T10:00:00Z'),
+    });
+    // Day 1 is Feb 5; gentle_30 has retry steps on days 4, 8, 13, 19 and 25, and cancels on day 30.
+    await world.advanceTo(at('2026-03-08T00:00:00Z'));
+    const retries = (await world.attempts(sub)).filter((a) => a.purpose === 'retry');
+    expect(retries).toHaveLength(4);
+    expect(retries.every((a) => a.status === 'failed')).toBe(true);
+    // Beside them: the failed renewal, and the next one (Mar 5, day 29), charged with the balance.
+    expect((await world.attempts(sub)).map((a) => a.purpose).sort()).toEqual([
+      'renewal',
+      'renewal_retry',
+      'retry',
+      'retry',
+      'retry',
+      'retry',
+    ]);
+    const templates = (await world.messages(sub)).map((m) => m.template);
+    expect(templates).toEqual(['first_notice', 'reminder', 'reminder', 'final_warning', 'canceled']);
+    const whys = (await world.events(sub))
+      .filter((e) => e.type === 'dunning_case.decision')
+      .map((e) => String((e.data as { why: string }).why));
+    expect(whys).toContain(
+      'day 25 step 6: no retry: the case has made 4 retries, the most smart retries send (card guidance: 3 to 4 over about two weeks)',
+    );
+    // retries_made counts every automatic charge of the case: the 4 step retries and the renewal.
+    expect((await world.latestCase(sub))!).toMatchObject({ status: 'canceled', retries_made: 5 });
+  });
+});
+
 describe('hard-decline dunning', () => {
   async function hardDeclined(graceDays: number) {
     world = await createWorld({

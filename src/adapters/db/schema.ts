@@ -133,6 +133,9 @@ export type DunningCasesTable = {
   /** When hard-decline dunning last sent its message for this case; its links follow the 3-hour rule. */
   hard_declined_at: Date | null;
   renewal_retry_reason: string | null;
+  /** The step smart timing planned no retry for (its message only), and why. */
+  skip_retry_step: number | null;
+  skip_retry_why: string | null;
   lease_owner: string | null;
   lease_until: Date | null;
   closed_at: Date | null;

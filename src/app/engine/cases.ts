@@ -43,6 +43,11 @@ export function caseData(row: CaseRow): CaseData {
     quickRetryAt: row.quick_retry_at,
     quickRetries: row.quick_retries,
     lastDeclineAt: row.last_decline_at,
+    retriesMade: row.retries_made,
+    skipRetry:
+      row.skip_retry_step === null
+        ? null
+        : { stepIndex: row.skip_retry_step, why: row.skip_retry_why ?? '' },
   };
 }
 
@@ -116,6 +121,8 @@ export function saveCaseIn(
     quick_retry_at: planned.quickRetryAt ?? null,
     quick_retries: planned.quickRetries ?? 0,
     last_decline_at: planned.lastDeclineAt ?? null,
+    skip_retry_step: planned.skipRetry?.stepIndex ?? null,
+    skip_retry_why: planned.skipRetry?.why ?? null,
     next_action_at: next,
     ...(extra.pending_attempt_id !== undefined
       ? { pending_attempt_id: extra.pending_attempt_id }
@@ -245,6 +252,8 @@ export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
     quick_retries: 0,
     last_decline_at: data.lastDeclineAt ?? null,
     hard_declined_at: null,
+    skip_retry_step: null,
+    skip_retry_why: null,
     next_action_at: nextActionAt(data, def),
     amount_due_minor: f.amountMinor,
     currency: sub.currency,

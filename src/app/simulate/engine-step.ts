@@ -159,6 +159,8 @@ export function stepCase(c: SimCase, now: Date, ctx: StepContext): StepResult {
         return { actions, nextAt: null };
       }
       case 'retry': {
+        // Counted when the attempt is recorded, as the worker counts retries_made.
+        c.data = { ...c.data, retriesMade: (c.data.retriesMade ?? 0) + 1 };
         const outcome = send(c, now, ctx, decision.scheduled, actions);
         const update = afterAttempt(c.data, def, decision, outcome, now);
         c.data = update.case;

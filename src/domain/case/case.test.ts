@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { DeclineCategory } from '../declines/categories.ts';
+import type { PayCycle } from '../retry-timing/pay-cycle.ts';
 import { buildPreset, type PresetKey } from '../strategy/presets.ts';
 import type { PaymentMethodType, StrategyDefinition } from '../strategy/strategy.ts';
 import {
@@ -12,6 +13,7 @@ import {
   entryAt,
   entryDueAt,
   nextActionAt,
+  planNext,
   renewalWhilePastDue,
   retryGate,
   schedule,
@@ -620,5 +622,125 @@ describe('schedule', () => {
         message: { enabled: true, template: 'canceled', bcc: false },
       },
     ]);
+  });
+});
+
+describe('planNext with smart retries: fewer, better-placed retries', () => {
+  const smart = buildPreset('gentle_30', 'card');
+  const ctx = (now: Date, payCycle: PayCycle | null = null) => ({
+    now,
+    payCycle,
+    random: () => 0,
+  });
+
+  it('a case that has made 4 retries plans none for its next retry step: the step sends its message only', () => {
+    const day19 = entryDueAt(openCase(smart), smart, 4);
+    const c = openCase(smart, {
+      stepIndex: 4,
+      lastCategory: 'generic',
+      lastDeclineAt: NOW,
+      retriesMade: 4,
+    });
+    const planned = planNext(c, smart, ctx(day19));
+    expect(planned.case).toMatchObject({ stepAt: day19, skipRetry: { stepIndex: 4 } });
+    expect(planned.why).toEqual([
+      'day 19 step: no retry: the case has made 4 retries, the most smart retries send (card guidance: 3 to 4 over about two weeks)',
+    ]);
+    expect(decideNextStep(planned.case, smart, day19)).toEqual({
+      kind: 'advance',
+      stepIndex: 4,
+      message: smart.steps[4]!.message,
+      why: 'day 19 step 5: no retry: the case has made 4 retries, the most smart retries send (card guidance: 3 to 4 over about two weeks)',
+    });
+  });
+
+  it('with 3 retries made the step still retries', () => {
+    const day19 = entryDueAt(openCase(smart), smart, 4);
+    const c = openCase(smart, {
+      stepIndex: 4,
+      lastCategory: 'generic',
+      lastDeclineAt: NOW,
+      retriesMade: 3,
+    });
+    const planned = planNext(c, smart, ctx(day19)).case;
+    expect(planned.skipRetry ?? null).toBeNull();
+    expect(decideNextStep(planned, smart, planned.stepAt!)).toMatchObject({
+      kind: 'retry',
+      scheduled: 'step',
+    });
+  });
+
+  it('plans no quick retry after a temporary decline once the retries are spent', () => {
+    const c = openCase(smart, {
+      stepIndex: 2,
+      lastCategory: 'temporary',
+      lastDeclineAt: NOW,
+      retriesMade: 4,
+    });
+    expect(planNext(c, smart, ctx(NOW)).case.quickRetryAt ?? null).toBeNull();
+    const fresh = { ...c, retriesMade: 1 };
+    expect(planNext(fresh, smart, ctx(NOW)).case.quickRetryAt).toEqual(
+      new Date(NOW.getTime() + 4 * 3_600_000),
+    );
+  });
+
+  it('an insufficient-funds window with no likely payday sends its message only, and a stale skip is ignored', () => {
+    // Paid on the 25th: the day-4 window (Thu 5 to Mon 9 March) holds no payday.
+    const paidOn25th: PayCycle = { kind: 'monthly', dayOfMonth: 25 };
+    const day4 = entryDueAt(openCase(smart), smart, 1);
+    const c = openCase(smart, {
+      stepIndex: 1,
+      lastCategory: 'insufficient_funds',
+      lastDeclineAt: NOW,
+      retriesMade: 0,
+    });
+    const planned = planNext(c, smart, ctx(day4, paidOn25th)).case;
+    expect(planned.skipRetry?.why).toContain(
+      'no retry in this window: no likely payday (on the learned monthly cycle)',
+    );
+    const decision = decideNextStep(planned, smart, planned.stepAt!);
+    expect(decision).toMatchObject({ kind: 'advance', stepIndex: 1, message: null });
+    // The next step is planned afresh; the skip belonged to step 2 only.
+    const moved = { ...planned, stepIndex: 2, stepAt: null };
+    expect(decideNextStep(moved, smart, entryDueAt(moved, smart, 2))).toMatchObject({
+      kind: 'retry',
+    });
+  });
+
+  it('walks gentle_30 with every insufficient-funds retry declined: at most 4 retries, each on a likely payday', () => {
+    let c = openCase(smart, {
+      lastCategory: 'insufficient_funds',
+      lastDeclineAt: NOW,
+      retriesMade: 0,
+    });
+    const retries: string[] = [];
+    const skipped: number[] = [];
+    for (let guard = 0; guard < 50 && c.status === 'open'; guard++) {
+      const at = nextActionAt(c, smart)!;
+      c = planNext(c, smart, ctx(at)).case;
+      const when = nextActionAt(c, smart)!;
+      const decision = decideNextStep(c, smart, when);
+      if (decision.kind === 'retry') {
+        retries.push(DateTime.fromJSDate(when, { zone: NY }).toFormat('ccc d LLL HH:mm'));
+        const counted = { ...c, retriesMade: (c.retriesMade ?? 0) + 1 };
+        const outcome = { kind: 'declined', category: 'insufficient_funds' } as const;
+        c = afterAttempt(counted, smart, decision, outcome, when).case;
+      } else if (decision.kind === 'advance') {
+        if (c.skipRetry?.stepIndex === c.stepIndex) skipped.push(c.stepIndex);
+        c = { ...c, stepIndex: c.stepIndex + 1, stepAt: null };
+      } else if (decision.kind === 'final') {
+        c = { ...c, status: 'canceled' };
+      } else throw new Error(`unexpected ${decision.kind}`);
+    }
+    expect(c.status).toBe('canceled');
+    // Fridays (the 13th also pays the 15th, a Sunday), each at 07:00 local; the day-19 window
+    // opens after Friday the 20th was tried and holds no other payday.
+    expect(retries).toEqual([
+      'Fri 6 Mar 07:00',
+      'Fri 13 Mar 07:00',
+      'Fri 20 Mar 07:00',
+      'Fri 27 Mar 07:00',
+    ]);
+    expect(skipped).toEqual([4]);
   });
 });

@@ -10,6 +10,7 @@ import type { RuleVerdict } from '../network-rules/types.ts';
 import { QUICK_RETRY_BUDGET, quickRetryAfterTemporary } from '../retry-timing/backoff.ts';
 import { chooseRetryTime } from '../retry-timing/choose-retry-time.ts';
 import type { PayCycle } from '../retry-timing/pay-cycle.ts';
+import { retryBudgetLeft } from '../retry-timing/retry-budget.ts';
 import {
   type FinalAction,
   type MessageSpec,
@@ -42,6 +43,14 @@ export type CaseData = {
   readonly quickRetryAt?: Date | null;
   readonly quickRetries?: number;
   readonly lastDeclineAt?: Date | null;
+  /** Automatic retries the case has sent so far (step, renewal and quick retries). */
+  readonly retriesMade?: number;
+  /**
+   * Smart timing planned no retry for the step at `stepIndex` (no good moment in its window, or
+   * the case's retries are spent): that step sends its message only, for this reason. Stale, and
+   * ignored, once the case has moved to another step.
+   */
+  readonly skipRetry?: { readonly stepIndex: number; readonly why: string } | null;
 };
 
 export type ScheduleEntry =
@@ -210,6 +219,13 @@ export function decideNextStep(
           stepIndex: c.stepIndex,
           message,
           why: `${label}: retry skipped: ${gate.why}`,
+        };
+      if (c.skipRetry && c.skipRetry.stepIndex === c.stepIndex)
+        return {
+          kind: 'advance',
+          stepIndex: c.stepIndex,
+          message,
+          why: `${label}: ${c.skipRetry.why}`,
         };
       if (verdict && !verdict.allowed) {
         const nextEntryAt = entryDueAt(c, def, c.stepIndex + 1);
@@ -383,7 +399,12 @@ export function planNext(
       entry.retry &&
       retryGate(next).allowed &&
       next.lastCategory !== null;
-    if (smart && next.lastCategory) {
+    const atFrom = from.getTime() < ctx.now.getTime() ? ctx.now : from;
+    if (smart && next.lastCategory && !retryBudgetLeft(next.retriesMade ?? 0)) {
+      const skip = `no retry: the case has made ${next.retriesMade} retries, the most smart retries send (card guidance: 3 to 4 over about two weeks)`;
+      next = { ...next, stepAt: atFrom, skipRetry: { stepIndex: next.stepIndex, why: skip } };
+      why.push(`day ${entry.day} step: ${skip}`);
+    } else if (smart && next.lastCategory) {
       const until = entryDueAt(next, def, next.stepIndex + 1);
       const timing = chooseRetryTime({
         category: next.lastCategory,
@@ -395,10 +416,19 @@ export function planNext(
         payCycle: ctx.payCycle,
         random: ctx.random,
       });
-      next = { ...next, stepAt: timing.at };
-      why.push(`day ${entry.day} retry planned for ${timing.at.toISOString()}: ${timing.why}`);
+      if (timing.skip) {
+        next = {
+          ...next,
+          stepAt: timing.at,
+          skipRetry: { stepIndex: next.stepIndex, why: timing.why },
+        };
+        why.push(`day ${entry.day} step: ${timing.why}`);
+      } else {
+        next = { ...next, stepAt: timing.at };
+        why.push(`day ${entry.day} retry planned for ${timing.at.toISOString()}: ${timing.why}`);
+      }
     } else {
-      next = { ...next, stepAt: from.getTime() < ctx.now.getTime() ? ctx.now : from };
+      next = { ...next, stepAt: atFrom };
     }
   }
   const quickRetries = next.quickRetries ?? 0;
@@ -407,6 +437,7 @@ export function planNext(
     next.lastCategory === 'temporary' &&
     next.quickRetryAt == null &&
     quickRetries < QUICK_RETRY_BUDGET &&
+    retryBudgetLeft(next.retriesMade ?? 0) &&
     retryGate(next).allowed
   ) {
     const quick = quickRetryAfterTemporary({

@@ -117,26 +117,39 @@ describe('chooseRetryTime: insufficient funds waits for a likely payday, in the 
       'likely payday: the last business day',
     ],
     [
+      'a payday the last decline fell on was tried already: the next payday in the window',
+      {
+        category: 'insufficient_funds',
+        zone: LOS_ANGELES,
+        from: '2026-06-15T12:00',
+        until: '2026-06-22T12:00',
+        lastDeclineAt: '2026-06-15T08:00',
+      },
+      '2026-06-19T14:00:00.000Z',
+      'Fri 19 Jun 07:00 America/Los_Angeles, the first local morning on or after Fri 19 Jun (likely payday: a Friday',
+    ],
+    [
       'a payday whose morning has passed when the window opens gives the next morning',
       {
         category: 'insufficient_funds',
         zone: LOS_ANGELES,
         from: '2026-06-15T12:00',
         until: '2026-06-19T12:00',
+        lastDeclineAt: '2026-06-11T10:00',
       },
       '2026-06-16T14:00:00.000Z',
       'Tue 16 Jun 07:00 America/Los_Angeles, the first local morning on or after Mon 15 Jun',
     ],
     [
-      'a window with no payday gives its first local morning and says so',
+      'a window with no payday plans no retry and says so',
       {
         category: 'insufficient_funds',
         zone: LOS_ANGELES,
         from: '2026-06-06T18:00',
         until: '2026-06-11T15:00',
       },
-      '2026-06-07T14:00:00.000Z',
-      "Sun 7 Jun 07:00 America/Los_Angeles, the window's first local morning: no likely payday (on a Friday, the 1st, the 15th or the last business day) falls between Sat 6 Jun and Thu 11 Jun",
+      '2026-06-07T01:00:00.000Z',
+      "insufficient_funds: no retry in this window: no likely payday (on a Friday, the 1st, the 15th or the last business day) falls between Sat 6 Jun and Thu 11 Jun, and the case's few retries are kept for paydays",
     ],
     [
       'a learned biweekly Friday payday wins over the default 1st earlier in the window',
@@ -151,7 +164,7 @@ describe('chooseRetryTime: insufficient funds waits for a likely payday, in the 
       'Fri 3 Jul 07:00 Europe/London, the first local morning on or after Fri 3 Jul (likely payday: learned biweekly payday (every other Friday from 2026-06-19))',
     ],
     [
-      'the off week of a learned biweekly cycle has no payday: the first local morning',
+      'the off week of a learned biweekly cycle has no payday: no retry',
       {
         category: 'insufficient_funds',
         zone: LONDON,
@@ -159,8 +172,8 @@ describe('chooseRetryTime: insufficient funds waits for a likely payday, in the 
         until: '2026-06-25T12:00',
         payCycle: { kind: 'biweekly', anchor: '2026-06-19' },
       },
-      '2026-06-23T06:00:00.000Z',
-      'no likely payday (on the learned biweekly cycle) falls between Mon 22 Jun and Thu 25 Jun',
+      '2026-06-22T11:00:00.000Z',
+      'no retry in this window: no likely payday (on the learned biweekly cycle) falls between Mon 22 Jun and Thu 25 Jun',
     ],
     [
       'a retry decided late never goes out before now, even on the payday morning',
@@ -178,7 +191,7 @@ describe('chooseRetryTime: insufficient funds waits for a likely payday, in the 
     [
       'a window with no morning at all is clamped to its start, and says so',
       {
-        category: 'insufficient_funds',
+        category: 'generic',
         zone: BERLIN,
         from: '2026-06-15T12:00',
         until: '2026-06-15T20:00',
@@ -190,6 +203,7 @@ describe('chooseRetryTime: insufficient funds waits for a likely payday, in the 
     const decision = chooseRetryTime(input(c));
     expect(decision.at.toISOString()).toBe(expectedAt);
     expect(decision.why).toContain(why);
+    expect(decision.skip ?? false).toBe(why.includes('no retry in this window'));
   });
 
   it('a biweekly cycle learned from past Friday payments steers the retry to the next payday Friday', () => {
@@ -448,6 +462,8 @@ describe('chooseRetryTime: the retry always falls inside the step window', () =>
   it('insufficient funds and generic retries land in the 07:00–10:00 local morning whenever the window holds a whole day', () => {
     const notMorning = cases
       .filter((c) => c.category === 'insufficient_funds' || c.category === 'generic')
+      // A window with no payday plans no insufficient-funds retry at all.
+      .filter((c) => !chooseRetryTime({ ...c, random: seeded(c.seed) }).skip)
       .filter(
         (c) =>
           c.envelope.until.getTime() - Math.max(c.envelope.from.getTime(), c.now.getTime()) >=

@@ -28,7 +28,11 @@ export type TimingInput = {
   random: () => number;
 };
 
-export type TimingDecision = { at: Date; why: string };
+/**
+ * When the step's retry goes out, and why. With `skip` no moment in the window is worth a retry:
+ * the step sends its message only, at `at`, and the retry is kept for a later window.
+ */
+export type TimingDecision = { at: Date; why: string; skip?: true };
 
 const MORNING_HOURS = `${String(LOCAL_MORNING.startHour).padStart(2, '0')}:00–${LOCAL_MORNING.endHour}:00`;
 
@@ -120,11 +124,20 @@ function afterBackoff(w: Window, input: TimingInput, decide: Decide): TimingDeci
   );
 }
 
-/** A local morning on or just after a likely payday in the window, else the window's first morning. */
+/**
+ * A local morning on or just after a likely payday in the window. A window with none gets no
+ * retry: off a payday the chance is a fraction of what it is on one, and the case's retries are
+ * few (CARD_RETRY_BUDGET), so they are kept for windows with a payday.
+ */
 function afterLikelyPayday(w: Window, input: TimingInput, decide: Decide): TimingDecision {
   const firstDate = localDate(w.earliest, w.zone);
   const lastDate = localDate(w.until, w.zone);
-  for (const payday of paydaysBetween(input.payCycle, firstDate, lastDate)) {
+  // A payday on or before the day of the last decline was tried already: its money was not there.
+  const declinedOn = localDate(input.lastDeclineAt, w.zone);
+  const paydays = paydaysBetween(input.payCycle, firstDate, lastDate).filter(
+    (p) => p.date > declinedOn,
+  );
+  for (const payday of paydays) {
     const dayStart = startOfLocalDate(payday.date, w.zone);
     const from = new Date(Math.max(dayStart.getTime(), w.earliest.getTime()));
     const at = firstLocalMorning(from, w.until, w.zone, input.random);
@@ -135,13 +148,14 @@ function afterLikelyPayday(w: Window, input: TimingInput, decide: Decide): Timin
       );
     }
   }
-  const at = firstLocalMorning(w.earliest, w.until, w.zone, input.random);
-  if (!at) return clampedToStart(w, decide);
   const source = input.payCycle
     ? `on the learned ${input.payCycle.kind.replace('_', '-')} cycle`
     : 'on a Friday, the 1st, the 15th or the last business day';
-  return decide(
-    at,
-    `${formatLocal(at, w.zone)}, the window's first local morning: no likely payday (${source}) falls between ${formatLocalDate(firstDate)} and ${formatLocalDate(lastDate)}`,
-  );
+  return {
+    ...decide(
+      w.earliest,
+      `no retry in this window: no likely payday (${source}) falls between ${formatLocalDate(firstDate)} and ${formatLocalDate(lastDate)}, and the case's few retries are kept for paydays`,
+    ),
+    skip: true,
+  };
 }

@@ -6,3 +6,12 @@ export type RetryBudget = { readonly maxRetries: number; readonly withinDays: nu
  * get a merchant flagged. Network rules may still forbid a retry inside this budget.
  */
 export const CARD_RETRY_BUDGET: RetryBudget = { maxRetries: 4, withinDays: 14 };
+
+/**
+ * Whether a case that has made `retriesMade` automatic retries (step, renewal and quick retries
+ * alike) may plan another one with smart timing. The step days still say when messages go out;
+ * once the budget is spent the remaining steps send their messages only.
+ */
+export function retryBudgetLeft(retriesMade: number, budget: RetryBudget = CARD_RETRY_BUDGET) {
+  return retriesMade < budget.maxRetries;
+}
