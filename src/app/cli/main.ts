@@ -318,12 +318,17 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       'seed of the generated population (default 1)',
       wholeNumber(0, 2 ** 32 - 1),
     )
+    .option(
+      '--history <file>',
+      'replay past failures from a CSV instead of a generated population (docs/simulation-model.md)',
+    )
     .option('--json', 'print the results as JSON')
     .action(
       async (opts: {
         customers?: number;
         days?: number;
         model?: string;
+        history?: string;
         strategy?: string[];
         seed?: number;
         json?: boolean;
@@ -338,6 +343,9 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
               strategies: opts.strategy ?? [],
               json: opts.json === true,
               seed: opts.seed ?? 1,
+              historyPath: opts.history ?? null,
+              customersGiven: opts.customers !== undefined,
+              daysGiven: opts.days !== undefined,
             },
             io,
           ),

@@ -6,6 +6,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { checkDeclineCodes } from './declines.ts';
+import {
+  type HistoryRow,
+  historyDays,
+  historyStartDate,
+  missingRate,
+  parseHistory,
+} from './history.ts';
 import { type PopulationModel, validateModel } from './model.ts';
 import { renderTable, resultJson } from './report.ts';
 import { runSimulation } from './simulation.ts';
@@ -25,6 +32,11 @@ export type SimulateOptions = {
   strategies: string[];
   json: boolean;
   seed: number;
+  /** A CSV of past failures to replay instead of a generated population (history.ts). */
+  historyPath?: string | null;
+  /** Whether --customers / --days were given (with a history, --days defaults to its span). */
+  customersGiven?: boolean;
+  daysGiven?: boolean;
 };
 
 export type SimulateIo = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
@@ -51,7 +63,26 @@ export async function runSimulateCommand(opts: SimulateOptions, io: SimulateIo):
   const model = loadModel(opts.modelPath ?? DEFAULT_MODEL_FILE);
   if (!model.ok) return fail(`${modelName}: ${model.message}`);
 
-  const { customers, days, seed, strategies } = options.value;
+  const { seed, strategies } = options.value;
+  let { customers, days } = options.value;
+  let history: HistoryRow[] | undefined;
+  if (opts.historyPath) {
+    if (opts.customersGiven)
+      return fail(
+        "--customers and --history exclude each other: the history's rows are the customers",
+      );
+    const read = loadHistory(opts.historyPath, model.value);
+    if (!read.ok) return fail(read.message);
+    history = read.value;
+    customers = history.length;
+    if (!opts.daysGiven) days = Math.min(MAX_DAYS, historyDays(history));
+    const startMs = Date.parse(`${historyStartDate(history)}T00:00:00Z`);
+    const late = history.find((r) => r.failedAtMs >= startMs + days * 86_400_000);
+    if (late)
+      return fail(
+        `${opts.historyPath}: line ${late.line}, column failed_at: falls after the ${days} simulated days from ${historyStartDate(history)} (--days)`,
+      );
+  }
   const bar = opts.json ? null : progressBar(io.stderr);
   bar?.start(days * strategies.length, 0, { strategy: strategies[0] });
   const startedMs = performance.now();
@@ -64,6 +95,7 @@ export async function runSimulateCommand(opts: SimulateOptions, io: SimulateIo):
       seed,
       strategies,
       onProgress: (done, _total, strategy) => bar?.update(done, { strategy }),
+      ...(history ? { history } : {}),
     });
   } finally {
     bar?.stop();
@@ -71,10 +103,14 @@ export async function runSimulateCommand(opts: SimulateOptions, io: SimulateIo):
   const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
 
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify(resultJson(result, modelName), null, 2)}\n`);
+    const json = resultJson(result, modelName);
+    const out = opts.historyPath ? { ...json, history: opts.historyPath } : json;
+    io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     io.stdout.write(
-      `Simulated ${customers.toLocaleString('en-US')} failed renewals over ${days} days from ${result.startDate} (model ${modelName}, seed ${seed}).\n`,
+      opts.historyPath
+        ? `Replayed ${customers.toLocaleString('en-US')} past failures from ${opts.historyPath} over ${days} days from ${result.startDate} (email delivery and exchange rates from model ${modelName}).\n`
+        : `Simulated ${customers.toLocaleString('en-US')} failed renewals over ${days} days from ${result.startDate} (model ${modelName}, seed ${seed}).\n`,
     );
     io.stdout.write(`${renderTable(result)}\n`);
     const fx = result.exchangeRates;
@@ -131,6 +167,25 @@ function checkOptions(
       strategies: strategies.length > 0 ? strategies : [...DEFAULT_STRATEGIES],
     },
   };
+}
+
+/** Reads and checks a failure history; the message names the line and column at fault. */
+export function loadHistory(file: string, model: PopulationModel): Checked<HistoryRow[]> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return { ok: false, message: `${file}: cannot be read (${code})` };
+  }
+  const parsed = parseHistory(text);
+  const error = parsed.ok ? missingRate(model, parsed.rows) : parsed.error;
+  if (error)
+    return {
+      ok: false,
+      message: `${file}: line ${error.line}${error.column ? `, column ${error.column}` : ''}: ${error.problem}`,
+    };
+  return { ok: true, value: (parsed as { rows: HistoryRow[] }).rows };
 }
 
 /** Reads and checks a model file; the message names the field at fault. */

@@ -29,8 +29,8 @@ export type Customer = {
   readonly network: CardNetwork;
   readonly plan: Plan;
   readonly timeZone: string;
-  /** How the customer is really paid (the world's truth, drawn from `payCalendars`). */
-  readonly paySchedule: PaySchedule;
+  /** How the customer is really paid (the world's truth, drawn from `payCalendars`); null in a replayed history. */
+  readonly paySchedule: PaySchedule | null;
   /** Instants the customer's pay arrives (ms), ascending. */
   readonly paydays: Float64Array;
   /** What the engine's smart timing knows of the pay cycle: null = its default guesses. */
@@ -44,6 +44,13 @@ export type Customer = {
   readonly emailBounces: boolean;
   /** Seed of the customer's own stream: the same draws under every strategy. */
   readonly seed: number;
+  /**
+   * A replayed history (history.ts): a retry succeeds from this instant on, never before; null, it
+   * never does. Absent for generated customers, whose retries follow `curve`.
+   */
+  readonly paidAtMs?: number | null;
+  /** A replayed history: the customer fixes the problem on the hosted page then, if still open. */
+  readonly customerPaysAt?: number | null;
 };
 
 export type Population = {

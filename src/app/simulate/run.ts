@@ -163,6 +163,13 @@ export function runStrategy(
       schedule(queue, s, EVENT_CASE, slot.caseAt);
     }
     schedule(queue, s, EVENT_RENEWAL, slot.renewalAt);
+    // A replayed history: the customer fixed the problem at that time (history.ts).
+    const paysAt = customer.customerPaysAt ?? null;
+    if (paysAt !== null && paysAt < endMs) {
+      slot.customerAt = paysAt;
+      slot.customerIntent = 'pay';
+      schedule(queue, s, EVENT_CUSTOMER, paysAt);
+    }
     totals.customers++;
   }
 
@@ -233,14 +240,19 @@ function makeSlot(customer: Customer, def: StrategyDefinition, model: Population
     // The same draws whatever the outcome, so a customer's stream stays aligned across strategies.
     const u = chargeRandom();
     const atMs = at.getTime();
-    const chance = customer.curve
-      ? retryChance(
-          customer.curve,
-          (atMs - customer.firstFailureAtMs) / HOUR_MS,
-          hoursSinceLastPayday(customer.paydays, atMs),
-          cardFactor,
-        )
-      : 0;
+    const chance =
+      customer.paidAtMs !== undefined
+        ? customer.paidAtMs !== null && atMs >= customer.paidAtMs
+          ? 1
+          : 0
+        : customer.curve
+          ? retryChance(
+              customer.curve,
+              (atMs - customer.firstFailureAtMs) / HOUR_MS,
+              hoursSinceLastPayday(customer.paydays, atMs),
+              cardFactor,
+            )
+          : 0;
     const declined = customer.declines.next(chargeRandom);
     if (u < chance) return { kind: 'succeeded' };
     cardFactor *= declineFactor;

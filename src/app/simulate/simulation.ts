@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { installZoneCache } from '../zone-cache.ts';
+import { type HistoryRow, historyPopulation, historyStartDate } from './history.ts';
 import type { ExchangeRates, PopulationModel } from './model.ts';
 import { generatePopulation } from './population.ts';
 import { addTotals, emptyTotals, runStrategy, type StrategyTotals } from './run.ts';
@@ -20,6 +21,8 @@ export type SimulationInput = {
   readonly threads?: number;
   /** Called as simulated days complete: `done` out of days × strategies. */
   readonly onProgress?: (done: number, total: number, strategy: StrategyKey) => void;
+  /** Replay these past failures (history.ts) instead of generating customers; `customers` is their count. */
+  readonly history?: readonly HistoryRow[];
 };
 
 export type StrategyResult = {
@@ -47,6 +50,7 @@ export type ShardJob = {
   readonly strategies: readonly StrategyKey[];
   readonly offset: number;
   readonly stride: number;
+  readonly history?: readonly HistoryRow[];
 };
 
 /** Below this many customers a worker thread costs more than it saves. */
@@ -63,7 +67,9 @@ export function runShard(
 ): StrategyTotals[] {
   const removeZoneCache = installZoneCache();
   try {
-    const population = generatePopulation(job.model, job.customers, job.seed, job.days);
+    const population = job.history
+      ? historyPopulation(job.model, job.history)
+      : generatePopulation(job.model, job.customers, job.seed, job.days);
     return job.strategies.map((key, i) =>
       runStrategy(population, strategyDefinition(key), {
         days: job.days,
@@ -90,6 +96,7 @@ export async function runSimulation(input: SimulationInput): Promise<SimulationR
     strategies: input.strategies,
     offset,
     stride: threads,
+    ...(input.history ? { history: input.history } : {}),
   });
   const total = input.days * input.strategies.length;
   // Days done per shard and strategy; progress counts a day once every shard has passed it.
@@ -120,7 +127,7 @@ export async function runSimulation(input: SimulationInput): Promise<SimulationR
     customers: input.customers,
     days: input.days,
     seed: input.seed,
-    startDate: input.model.startDate,
+    startDate: input.history ? historyStartDate(input.history) : input.model.startDate,
     threads,
     exchangeRates: input.model.exchangeRates,
     strategies: input.strategies.map((key, i) => ({
