@@ -102,7 +102,13 @@ describe('the retry budget', () => {
       'retry',
     ]);
     const templates = (await world.messages(sub)).map((m) => m.template);
-    expect(templates).toEqual(['first_notice', 'reminder', 'reminder', 'final_warning', 'canceled']);
+    expect(templates).toEqual([
+      'first_notice',
+      'reminder',
+      'reminder',
+      'final_warning',
+      'canceled',
+    ]);
     const whys = (await world.events(sub))
       .filter((e) => e.type === 'dunning_case.decision')
       .map((e) => String((e.data as { why: string }).why));
