@@ -92,3 +92,33 @@ describe('settings: hard-decline dunning', () => {
     expect(await merchantSwitch()).toEqual({ available: true, active: false });
   });
 });
+
+describe('settings: control group', () => {
+  it('holds out the share typed in, refuses one over 50 %, and the overview says the group is off until then', async () => {
+    await page.goto(`${base}/dashboard/`);
+    await page.waitForSelector('[data-kpi="control_group"]');
+    await expect(page.locator('[data-kpi="control_group"]').textContent()).resolves.toContain(
+      'Control group off',
+    );
+    await openSettings();
+    const share = page.getByLabel('Hold out (% of new cases)');
+    await expect(share.inputValue()).resolves.toBe('0');
+    await share.fill('80');
+    await page.getByRole('button', { name: 'Save' }).click();
+    // The form itself refuses it (0 to 50), and nothing reaches the API.
+    await expect(
+      page.evaluate("document.getElementById('control-share').validity.rangeOverflow"),
+    ).resolves.toBe(true);
+    expect((await world.api('GET', '/v1/merchant')).body.control_share).toBe(0);
+    await share.fill('10');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('10 % of new cases now run at fixed step times').first().waitFor();
+    expect((await world.api('GET', '/v1/merchant')).body.control_share).toBe(0.1);
+    await screenshot(page, 'settings-control-group');
+    await page.goto(`${base}/dashboard/`);
+    await page.waitForSelector('[data-kpi="control_group"]');
+    await expect(page.locator('[data-kpi="control_group"]').textContent()).resolves.toContain(
+      '10.0% of new cases are held out',
+    );
+  });
+});

@@ -148,6 +148,7 @@ export async function lockCredentials(trx: Db, keys: readonly string[]): Promise
 
 export type MerchantFacts = {
   merchant_id: string;
+  mode: 'test' | 'live';
   test_clock_at: Date | null;
   settings: Record<string, unknown>;
 };
@@ -156,7 +157,7 @@ export async function loadMerchants(trx: Db, ids: readonly string[]): Promise<Me
   if (ids.length === 0) return [];
   return trx
     .selectFrom('merchants')
-    .select(['merchant_id', 'test_clock_at', 'settings'])
+    .select(['merchant_id', 'mode', 'test_clock_at', 'settings'])
     .where('merchant_id', '=', sql<string>`ANY(${[...new Set(ids)]}::text[])`)
     .execute();
 }

@@ -89,6 +89,7 @@ export async function listCohortCases(db: Db, merchantId: string, from: Date, to
       'c.currency',
       'c.strategy_id',
       'c.payment_method_type',
+      'c.cohort',
       openingCategory.as('opening_category'),
     ])
     .where('c.merchant_id', '=', merchantId)

@@ -136,6 +136,8 @@ export type DunningCasesTable = {
   /** The step smart timing planned no retry for (its message only), and why. */
   skip_retry_step: number | null;
   skip_retry_why: string | null;
+  /** The control group runs the strategy at fixed step times (domain/experiment). */
+  cohort: Generated<'treatment' | 'control'>;
   lease_owner: string | null;
   lease_until: Date | null;
   closed_at: Date | null;

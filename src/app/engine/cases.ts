@@ -1,6 +1,7 @@
 // Opening, recovering and closing dunning cases. Each function decides against the loaded world
 // and records its writes (case, subscription, events, outbox) in the unit of work, which the
 // caller's transaction flushes; the async form beside each does both for one call from the API.
+
 import type { Db } from '../../adapters/db/connect.ts';
 import type { MessageIntent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
@@ -17,6 +18,12 @@ import { type CaseData, nextActionAt, planNext, seededRandom } from '../../domai
 import { messageIntent } from '../../domain/case/message-intent.ts';
 import type { DeclineCategory } from '../../domain/declines/categories.ts';
 import { blocksRetryUntilMethodChanges } from '../../domain/declines/categories.ts';
+import {
+  type Cohort,
+  cohortOf,
+  controlShareOf,
+  controlStrategy,
+} from '../../domain/experiment/control-group.ts';
 import { learnPayCycle } from '../../domain/retry-timing/pay-cycle.ts';
 import type {
   FinalAction,
@@ -51,12 +58,23 @@ export function caseData(row: CaseRow): CaseData {
   };
 }
 
+/** The strategy a case runs: its version, at fixed times for a control-group case. */
+function forCohort(def: StrategyDefinition, cohort: Cohort): StrategyDefinition {
+  return cohort === 'control' ? controlStrategy(def) : def;
+}
+
 export function caseStrategy(w: World, row: CaseRow): StrategyDefinition {
-  return strategyIn(w, row.merchant_id, row.strategy_id, row.strategy_version);
+  return forCohort(
+    strategyIn(w, row.merchant_id, row.strategy_id, row.strategy_version),
+    row.cohort,
+  );
 }
 
 export async function strategyOf(db: Db, row: CaseRow): Promise<StrategyDefinition> {
-  return loadStrategyVersion(db, row.merchant_id, row.strategy_id, row.strategy_version);
+  return forCohort(
+    await loadStrategyVersion(db, row.merchant_id, row.strategy_id, row.strategy_version),
+    row.cohort,
+  );
 }
 
 const caseKey = (row: CaseRow) => ({ merchant_id: row.merchant_id, case_id: row.case_id });
@@ -216,7 +234,14 @@ export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
     throw new Error(`merchant ${sub.merchant_id} has no default strategy for ${pmType}`);
   const timeZone = w.world.subscribers.get(subKey)?.time_zone;
   if (timeZone === undefined) throw new Error(`no customer ${sub.customer_id}`);
-  const def = strategyIn(w.world, sub.merchant_id, strategy.strategy_id, strategy.current_version);
+  const caseId = newId('case');
+  // A share of new cases is held out as the control group: the same strategy at fixed times.
+  const merchant = w.world.merchants.get(sub.merchant_id);
+  const cohort = cohortOf(caseId, merchant ? controlShareOf(merchant.settings, merchant.mode) : 0);
+  const def = forCohort(
+    strategyIn(w.world, sub.merchant_id, strategy.strategy_id, strategy.current_version),
+    cohort,
+  );
 
   const data: CaseData = {
     status: 'open',
@@ -231,7 +256,7 @@ export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
   };
   const row: CaseRow = {
     merchant_id: sub.merchant_id,
-    case_id: newId('case'),
+    case_id: caseId,
     subscription_id: sub.subscription_id,
     scope: f.scope,
     payment_method_id: sub.payment_method_id,
@@ -254,6 +279,7 @@ export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
     hard_declined_at: null,
     skip_retry_step: null,
     skip_retry_why: null,
+    cohort,
     next_action_at: nextActionAt(data, def),
     amount_due_minor: f.amountMinor,
     currency: sub.currency,
@@ -283,6 +309,7 @@ export function openOrContinueCaseIn(w: Work, f: FailedCharge): CaseRow {
       scope: f.scope,
       strategy_id: strategy.strategy_id,
       strategy_version: strategy.current_version,
+      cohort,
       next_action_at: row.next_action_at?.toISOString() ?? null,
     },
   });

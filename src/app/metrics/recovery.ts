@@ -2,7 +2,9 @@
 // MRR saved and lost, open cases and amount at risk, per day or week, and broken down by decline
 // category, strategy and payment-method type. Every definition is in docs/metrics.md. Money is
 // summed per currency, never across currencies.
+
 import type { Db } from '../../adapters/db/connect.ts';
+import { findMerchant } from '../../adapters/db/merchants.repo.ts';
 import {
   listCohortCases,
   listDunningOutcomeEvents,
@@ -12,6 +14,13 @@ import {
 } from '../../adapters/db/metrics.repo.ts';
 import { listStrategyNames } from '../../adapters/db/strategies.repo.ts';
 import type { CaseStatus } from '../../domain/case/case.ts';
+import {
+  type Cohort,
+  compareCohorts,
+  controlShareOf,
+  type GroupRate,
+  type Interval,
+} from '../../domain/experiment/control-group.ts';
 import type { BillingInterval } from '../../domain/subscription/period.ts';
 import { fail, ok, type Result } from '../result.ts';
 import {
@@ -85,6 +94,32 @@ export type RecoveryMetrics = Figures & {
     strategy: BreakdownRow[];
     paymentMethodType: BreakdownRow[];
   };
+  controlGroup: ControlGroupFigures;
+};
+
+/** One group of the control-group comparison: the cases it opened in the period, and their money. */
+export type GroupFigures = {
+  cases: CaseCounts;
+  recoveryRate: number | null;
+  /** Wilson 95 % interval of the recovery rate by count. */
+  interval: Interval | null;
+  currencies: {
+    currency: string;
+    enteredMinor: number;
+    recoveredMinor: number;
+    recoveryRate: number | null;
+  }[];
+};
+
+export type ControlGroupFigures = {
+  /** The share of new cases the merchant holds out now. */
+  share: number;
+  treatment: GroupFigures;
+  control: GroupFigures;
+  /** Treatment's recovery rate minus control's, with its 95 % interval; null without both. */
+  difference: number | null;
+  interval: Interval | null;
+  significant: boolean;
 };
 
 const STATE_EVENTS = [
@@ -106,6 +141,7 @@ type CohortCase = {
   currency: string;
   strategy_id: string;
   payment_method_type: string;
+  cohort: Cohort;
   opening_category: string | null;
 };
 
@@ -143,12 +179,13 @@ export async function recoveryMetrics(
     );
 
   const buckets = bucketsOf(from, to, granularity);
-  const [cohort, outcomes, exposure, atRisk, strategyNames] = await Promise.all([
+  const [cohort, outcomes, exposure, atRisk, strategyNames, merchant] = await Promise.all([
     cohortCases(db, merchantId, from, to),
     dunningOutcomes(db, merchantId, from, to),
     liveSubscriptionsAt(db, merchantId, buckets),
     openCasesNow(db, merchantId),
     listStrategyNames(db, merchantId),
+    findMerchant(db, merchantId),
   ]);
 
   const total = new Tally();
@@ -216,7 +253,41 @@ export async function recoveryMetrics(
       strategy: rows(byStrategy, (k) => names.get(k) ?? k),
       paymentMethodType: rows(byType, (k) => k),
     },
+    controlGroup: controlGroupOf(
+      cohort,
+      merchant ? controlShareOf(merchant.settings, merchant.mode) : 0,
+    ),
   });
+}
+
+/** Recovery of the cases opened in the period, treatment beside control (docs/metrics.md). */
+function controlGroupOf(cases: readonly CohortCase[], share: number): ControlGroupFigures {
+  const groups = { treatment: new Tally(), control: new Tally() };
+  for (const c of cases) groups[c.cohort].addCase(c);
+  const [t, c] = [groups.treatment.figures(), groups.control.figures()];
+  const uplift = compareCohorts(
+    { cases: t.cases.opened, recovered: t.cases.recovered },
+    { cases: c.cases.opened, recovered: c.cases.recovered },
+  );
+  const group = (f: Figures, r: GroupRate): GroupFigures => ({
+    cases: f.cases,
+    recoveryRate: r.rate === null ? null : Math.round(r.rate * 10_000) / 10_000,
+    interval: r.interval,
+    currencies: f.currencies.map((m) => ({
+      currency: m.currency,
+      enteredMinor: m.enteredMinor,
+      recoveredMinor: m.recoveredMinor,
+      recoveryRate: m.recoveryRate,
+    })),
+  });
+  return {
+    share,
+    treatment: group(t, uplift.treatment),
+    control: group(c, uplift.control),
+    difference: uplift.difference,
+    interval: uplift.interval,
+    significant: uplift.significant,
+  };
 }
 
 function tallyOf(m: Map<string, Tally>, key: string): Tally {

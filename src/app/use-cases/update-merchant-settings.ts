@@ -4,6 +4,7 @@
 // local time) and `message_cap` { max, per_days }, where the message dispatcher reads them.
 import { recordEvent } from '../../adapters/db/events.repo.ts';
 import { lockMerchant, readMerchantNow, updateMerchant } from '../../adapters/db/merchants.repo.ts';
+import { MAX_CONTROL_SHARE } from '../../domain/experiment/control-group.ts';
 import type { Deps } from '../deps.ts';
 import { hardDeclineDunningOf } from '../engine/hard-decline-message.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -21,6 +22,8 @@ export type MerchantSettingsInput = {
   hardDeclineDunning?: boolean;
   /** The merchant's Telegram bot, for customers who chose Telegram; null removes it. Never read back. */
   telegramBotToken?: string | null;
+  /** Share of new cases held out as the control group (0 to 0.5); null: the default for the mode. */
+  controlShare?: number | null;
 };
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
@@ -48,6 +51,10 @@ export async function updateMerchantSettings(
         ? { max: input.messageCap.max, per_days: input.messageCap.perDays }
         : null;
       changed.push('message_cap');
+    }
+    if (input.controlShare !== undefined) {
+      settings.control_share = input.controlShare;
+      changed.push('control_share');
     }
     if (input.telegramBotToken !== undefined) {
       settings.telegram_bot_token = input.telegramBotToken;
@@ -112,6 +119,13 @@ function validate(input: MerchantSettingsInput) {
       'invalid_field',
       'default_grace_days must be a whole number from 0 to 90',
       'default_grace_days',
+    );
+  const share = input.controlShare;
+  if (share != null && !(Number.isFinite(share) && share >= 0 && share <= MAX_CONTROL_SHARE))
+    return fail(
+      'invalid_field',
+      `control_share must be a number from 0 to ${MAX_CONTROL_SHARE} (0 turns the control group off)`,
+      'control_share',
     );
   if (input.quietHours) {
     for (const edge of ['start', 'end'] as const)

@@ -263,6 +263,34 @@ function periodForm(m, { granularity, currencies, chosen, navigate }) {
   return form;
 }
 
+/** Percentage points, signed: +8.0 pts. */
+function points(x) {
+  const v = Math.round(x * 1000) / 10;
+  return `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(1)} pts`;
+}
+
+/** The control-group tile: the difference in recovery rate, and what it rests on. */
+function upliftTile(g) {
+  if (!g) return ['—', 'No control group figures'];
+  const t = g.treatment.cases.opened;
+  const c = g.control.cases.opened;
+  if (c === 0)
+    return [
+      '—',
+      g.share > 0
+        ? `${percent(g.share)} of new cases are held out; none opened in the period yet`
+        : 'Control group off: hold out a share of new cases in Settings to measure what smart retries add',
+    ];
+  const groups = `smart ${percent(g.treatment.recovery_rate)} of ${count(t)} cases · control ${percent(g.control.recovery_rate)} of ${count(c)}`;
+  const interval = g.interval
+    ? `95 % interval ${points(g.interval.low)} to ${points(g.interval.high)}`
+    : '';
+  return [
+    g.difference === null ? '—' : points(g.difference),
+    `${groups}; ${interval}${g.significant ? '' : ' (not yet conclusive)'}`,
+  ];
+}
+
 function kpis(m, order) {
   const rank = (c) => order.indexOf(c.currency);
   m = {
@@ -331,6 +359,7 @@ function kpis(m, order) {
       moneyLines(m.at_risk.currencies, (c) => c.amount_in_cents),
       'owed on the open cases now',
     ],
+    ['control_group', 'Smart retries vs control', ...upliftTile(m.control_group)],
   ];
   return h(
     'section',

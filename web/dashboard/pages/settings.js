@@ -18,6 +18,56 @@ export async function render(root, { refreshClock }) {
       h('dd', null, graceText(merchant.default_grace_days)),
     ),
     hardDeclineCard(merchant, refreshClock),
+    controlGroupCard(merchant),
+  );
+}
+
+/** The share of new cases held out at fixed step times, so the overview can show what smart retries add. */
+function controlGroupCard(merchant) {
+  const result = h('div', { class: 'results', 'aria-live': 'polite' });
+  const input = h('input', {
+    type: 'number',
+    id: 'control-share',
+    min: '0',
+    max: '50',
+    step: '1',
+    value: String(Math.round(merchant.control_share * 100)),
+    'aria-describedby': 'control-group-help',
+  });
+  const save = h('button', { type: 'submit', class: 'button primary' }, 'Save');
+  const form = h(
+    'form',
+    { class: 'inline-form' },
+    h('label', { for: 'control-share' }, 'Hold out (% of new cases)'),
+    ' ',
+    input,
+    ' ',
+    save,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const share = Number(input.value) / 100;
+    await act(
+      save,
+      result,
+      () => post('/v1/merchant', { control_share: share }),
+      (m) =>
+        m.control_share > 0
+          ? `${Math.round(m.control_share * 100)} % of new cases now run at fixed step times; the overview compares them with smart retries.`
+          : 'The control group is off: every new case runs smart retries.',
+    );
+  });
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'control-group-title' },
+    h('h2', { id: 'control-group-title' }, 'Control group'),
+    h(
+      'p',
+      { id: 'control-group-help', class: 'muted' },
+      'A share of new cases runs the same strategy at fixed step times, without smart retries, so the overview can show how much more smart retries recover on your own customers. Cases already open keep their group. 0 turns it off.',
+    ),
+    form,
+    result,
   );
 }
 

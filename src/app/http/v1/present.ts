@@ -1,12 +1,14 @@
 // One JSON shape per API resource: snake_case, `id` and `object`, money as `*_in_cents` with its
 // `currency`, timestamps as ISO 8601 strings in UTC. Routes and other API areas reuse these so a
 // resource looks the same wherever it appears. Each presenter has its response schema beside it.
+
 import type {
   CustomerRow,
   MerchantRow,
   PaymentMethodRow,
   SubscriptionRow,
 } from '../../../adapters/db/schema.ts';
+import { controlShareOf } from '../../../domain/experiment/control-group.ts';
 import { contactRulesOf } from '../../../domain/messages/contact-rules.ts';
 import type { StrategyDefinition } from '../../../domain/strategy/strategy.ts';
 import { entitlement, graceEndsAt } from '../../../domain/subscription/entitlement.ts';
@@ -348,6 +350,7 @@ export function presentMerchant(row: MerchantRow) {
     message_cap: rules.cap ? { max: rules.cap.max, per_days: rules.cap.perDays } : null,
     hard_decline_dunning: hardDecline,
     telegram_bot_configured: typeof row.settings?.telegram_bot_token === 'string',
+    control_share: controlShareOf(row.settings, row.mode),
     test_clock_now: iso(row.test_clock_at),
     created_at: row.created_at.toISOString(),
   };
@@ -382,6 +385,11 @@ export const merchantSchema = objectSchema('The merchant the API key belongs to,
     properties: { available: bool, active: bool },
   },
   telegram_bot_configured: bool,
+  control_share: {
+    type: 'number',
+    description:
+      'Share of new cases held out as the control group, run at fixed step times, so GET /v1/metrics can show what smart retries add (default 0.05 in live mode, 0 in test mode).',
+  },
   test_clock_now: ntime,
   created_at: time,
 });

@@ -19,6 +19,7 @@ type SettingsBody = {
   message_cap?: { max: number; per_days: number } | null;
   hard_decline_dunning?: boolean;
   telegram_bot_token?: string | null;
+  control_share?: number | null;
 };
 
 const plugin: V1Plugin = async (app, { services }) => {
@@ -83,6 +84,11 @@ const plugin: V1Plugin = async (app, { services }) => {
               },
             },
             hard_decline_dunning: { type: 'boolean' },
+            control_share: {
+              type: ['number', 'null'],
+              description:
+                'Share of new cases held out as the control group (0 to 0.5; 0 turns it off; null: the default, 0.05 in live mode and 0 in test mode). Control cases run the same strategy at fixed step times.',
+            },
             telegram_bot_token: {
               type: ['string', 'null'],
               pattern: '^[0-9]{5,15}:[A-Za-z0-9_-]{20,60}$',
@@ -117,6 +123,7 @@ const plugin: V1Plugin = async (app, { services }) => {
           ? { hardDeclineDunning: b.hard_decline_dunning }
           : {}),
         ...(b.telegram_bot_token !== undefined ? { telegramBotToken: b.telegram_bot_token } : {}),
+        ...(b.control_share !== undefined ? { controlShare: b.control_share } : {}),
       });
       if (!updated.ok) throw ApiError.from(updated.error);
       return sendResult(reply, await getMerchant(services.db, merchantId), presentMerchant);

@@ -1,10 +1,13 @@
 // GET /v1/metrics: the recovery KPIs the dashboard charts, for a period [from, to) by day or week.
 // Definitions: docs/metrics.md. Money is per currency, in minor units, never summed across them.
+
+import type { Interval } from '../../../../domain/experiment/control-group.ts';
 import type { Granularity } from '../../../metrics/periods.ts';
 import { GRANULARITIES } from '../../../metrics/periods.ts';
 import {
   type BreakdownRow,
   type Figures,
+  type GroupFigures,
   type RecoveryMetrics,
   recoveryMetrics,
 } from '../../../metrics/recovery.ts';
@@ -64,6 +67,29 @@ const breakdownSchema = {
   }),
 } as const;
 
+const intervalSchema = {
+  type: ['object', 'null'],
+  description:
+    '95 % interval (Wilson; Newcombe for a difference), four decimals; null without cases.',
+  required: ['low', 'high'],
+  properties: { low: { type: 'number' }, high: { type: 'number' } },
+} as const;
+
+const groupSchema = obj('One group: its cases by status now, and its recovery.', {
+  cases: casesSchema,
+  recovery_rate: rate,
+  interval: intervalSchema,
+  currencies: {
+    type: 'array',
+    items: obj('Money of one currency, in its minor unit.', {
+      currency: { type: 'string' },
+      entered_in_cents: int,
+      recovered_in_cents: int,
+      recovery_rate: rate,
+    }),
+  },
+});
+
 export const metricsSchema = obj('Recovery KPIs of the period (docs/metrics.md).', {
   object: { type: 'string', enum: ['recovery_metrics'] },
   from: time,
@@ -103,6 +129,23 @@ export const metricsSchema = obj('Recovery KPIs of the period (docs/metrics.md).
     strategy: breakdownSchema,
     payment_method_type: breakdownSchema,
   }),
+  control_group: obj(
+    'Cases opened in the period, smart retries (treatment) beside the held-out control group that ran the same strategy at fixed step times; the difference of their recovery rates by count, with its 95 % interval.',
+    {
+      share: { type: 'number', description: 'Share of new cases the merchant holds out now.' },
+      treatment: groupSchema,
+      control: groupSchema,
+      difference: {
+        type: ['number', 'null'],
+        description: 'Treatment’s recovery rate minus control’s; null without cases in both.',
+      },
+      interval: intervalSchema,
+      significant: {
+        type: 'boolean',
+        description: 'The interval excludes 0: the groups differ at the 95 % level.',
+      },
+    },
+  ),
 });
 
 function presentFigures(f: Figures) {
@@ -158,6 +201,34 @@ export function presentMetrics(m: RecoveryMetrics) {
       strategy: presentRows(m.breakdowns.strategy),
       payment_method_type: presentRows(m.breakdowns.paymentMethodType),
     },
+    control_group: {
+      share: m.controlGroup.share,
+      treatment: presentGroup(m.controlGroup.treatment),
+      control: presentGroup(m.controlGroup.control),
+      difference: round4(m.controlGroup.difference),
+      interval: presentInterval(m.controlGroup.interval),
+      significant: m.controlGroup.significant,
+    },
+  };
+}
+
+const round4 = (x: number | null) => (x === null ? null : Math.round(x * 10_000) / 10_000);
+
+function presentInterval(i: Interval | null) {
+  return i ? { low: round4(i.low)!, high: round4(i.high)! } : null;
+}
+
+function presentGroup(g: GroupFigures) {
+  return {
+    cases: g.cases,
+    recovery_rate: g.recoveryRate,
+    interval: presentInterval(g.interval),
+    currencies: g.currencies.map((c) => ({
+      currency: c.currency,
+      entered_in_cents: c.enteredMinor,
+      recovered_in_cents: c.recoveredMinor,
+      recovery_rate: c.recoveryRate,
+    })),
   };
 }
 
