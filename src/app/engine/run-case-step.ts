@@ -11,7 +11,7 @@ import {
   lockSubscriptions,
 } from '../../adapters/db/engine.repo.ts';
 import type { AttemptRow, CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';
-import { addEvent, flushUnit, newUnit, updateRow } from '../../adapters/db/unit-of-work.ts';
+import { addEvent, flushUnit, newUnit } from '../../adapters/db/unit-of-work.ts';
 import type { ChargeResult } from '../../adapters/gateways/port.ts';
 import {
   afterAttempt,
@@ -41,6 +41,7 @@ import {
 import { type Answered, type Charge, chargeInPhases } from './charge-protocol.ts';
 import { caseVerdictIn } from './credential-history.ts';
 import { sendHardDeclineMessageIn } from './hard-decline-message.ts';
+import { adoptCardIn, adoptsNewCard, linkOfAttemptKey } from './update-link-card.ts';
 import { key, loadWorld, paymentMethodIn, type Work } from './world.ts';
 
 const PURPOSE = { step: 'retry', renewal: 'renewal_retry', quick: 'quick_retry' } as const;
@@ -338,10 +339,7 @@ function applyAnswerIn(w: Work, locked: Locked, attempt: AttemptRow, result: Cha
   );
 
   recordAttemptOutcomeIn(w, attempt, outcome, now, { why: update.why });
-  const adopted =
-    outcome.kind === 'succeeded' ||
-    (outcome.kind === 'declined' && outcome.classification.category === 'authentication_required');
-  if (adopted) adoptPageMethodIn(w, row, sub, attempt, now);
+  if (adoptsNewCard(outcome)) adoptPageCardIn(w, row, sub, attempt, now);
 
   if (outcome.kind === 'succeeded') {
     recoverCaseIn(w, row, sub, now, attempt.purpose, attempt.amount_minor);
@@ -369,53 +367,24 @@ function applyAnswerIn(w: Work, locked: Locked, attempt: AttemptRow, result: Cha
     );
 }
 
-/**
- * A charge from the update page on the new card the customer entered there, re-sent by the worker
- * after the page's process lost its answer: the card becomes the subscription's once it pays (or
- * its bank asks for authentication), as it would have on the page.
- */
-function adoptPageMethodIn(
+/** A page charge the worker re-sent on the customer's new card: adopted as the page would have. */
+function adoptPageCardIn(
   w: Work,
   row: CaseRow,
   sub: SubscriptionRow,
   attempt: AttemptRow,
   now: Date,
-): void {
-  const linkId = /:update_link:([^:]+):\d+$/.exec(attempt.idempotency_key)?.[1];
+) {
+  const linkId = linkOfAttemptKey(attempt.idempotency_key);
   if (!linkId || !attempt.payment_method_id || attempt.payment_method_id === sub.payment_method_id)
     return;
   const pm = paymentMethodIn(w.world, attempt.merchant_id, attempt.payment_method_id);
   if (!pm) return;
-  const replaced = sub.payment_method_id;
+  adoptCardIn(w.unit, row, sub, pm, linkId, now);
+  // Later decisions in this transaction see the card on file.
   sub.payment_method_id = pm.payment_method_id;
   row.payment_method_id = pm.payment_method_id;
   row.payment_method_type = pm.type;
-  updateRow(
-    w.unit,
-    'subscriptions',
-    { merchant_id: sub.merchant_id, subscription_id: sub.subscription_id },
-    { payment_method_id: pm.payment_method_id, updated_at: new Date() },
-  );
-  updateRow(
-    w.unit,
-    'dunning_cases',
-    { merchant_id: row.merchant_id, case_id: row.case_id },
-    { payment_method_id: pm.payment_method_id, payment_method_type: pm.type },
-  );
-  addEvent(w.unit, {
-    merchantId: row.merchant_id,
-    type: 'payment_method.updated',
-    occurredAt: now,
-    subscriptionId: row.subscription_id,
-    caseId: row.case_id,
-    data: {
-      payment_method_id: pm.payment_method_id,
-      replaced,
-      source: 'customer',
-      via: 'update_link',
-      link_id: linkId,
-    },
-  });
 }
 
 function recordDecision(w: Work, row: CaseRow, at: Date, why: string, kind: string): void {

@@ -28,6 +28,7 @@ import { insertAttempt, recordAttemptOutcome, recordAttemptResult } from '../eng
 import { caseData, recoverCase, saveCase, strategyOf } from '../engine/cases.ts';
 import { type Answered, type Charge, chargeInPhases } from '../engine/charge-protocol.ts';
 import { verdictForCredential } from '../engine/credential-history.ts';
+import { adoptsNewCard, updateLinkKeyPrefix } from '../engine/update-link-card.ts';
 import { newId } from '../ids.ts';
 import { ok, type Result } from '../result.ts';
 import {
@@ -121,7 +122,7 @@ export async function payFromUpdateLink(
     const previous = await countAttemptsWithKeyPrefix(
       trx,
       row.merchant_id,
-      `${row.case_id}:update_link:${link.link_id}:`,
+      updateLinkKeyPrefix(row.case_id, link.link_id),
     );
     const why = authenticated
       ? 'the customer authenticated the payment with their bank on the hosted page (SCA)'
@@ -135,7 +136,7 @@ export async function payFromUpdateLink(
       amountMinor: row.amount_due_minor,
       currency: row.currency,
       // One key per charge from this link, committed before the gateway hears of it.
-      idempotencyKey: `${row.case_id}:update_link:${link.link_id}:${previous + 1}`,
+      idempotencyKey: `${updateLinkKeyPrefix(row.case_id, link.link_id)}${previous + 1}`,
       why,
       at,
     });
@@ -193,13 +194,7 @@ export async function payFromUpdateLink(
     const def = await strategyOf(trx, row);
     const data = caseData(row);
     const newMethod = attempt.payment_method_id !== sub.payment_method_id;
-    // A new card becomes the subscription's when it pays, or when its bank only asks the
-    // customer to authenticate it (the challenge that follows confirms the card on file).
-    const adopt =
-      newMethod &&
-      (outcome.kind === 'succeeded' ||
-        (outcome.kind === 'declined' &&
-          outcome.classification.category === 'authentication_required'));
+    const adopt = newMethod && adoptsNewCard(outcome);
     if (adopt && attempt.payment_method_id) {
       const method = await findPaymentMethod(trx, row.merchant_id, attempt.payment_method_id);
       if (method) await switchMethod(trx, row, sub, method, link, now);

@@ -4,8 +4,6 @@
 
 import type Stripe from 'stripe';
 import type { Db } from '../../adapters/db/connect.ts';
-import { updateCaseColumns } from '../../adapters/db/dunning-cases.repo.ts';
-import { recordEvent } from '../../adapters/db/events.repo.ts';
 import { getMerchantMode } from '../../adapters/db/merchants.repo.ts';
 import {
   findPaymentMethod,
@@ -13,9 +11,10 @@ import {
   touchPaymentMethodChanged,
 } from '../../adapters/db/payment-methods.repo.ts';
 import type { CaseRow, PaymentMethodRow, SubscriptionRow } from '../../adapters/db/schema.ts';
-import { updateSubscriptionColumns } from '../../adapters/db/subscriptions.repo.ts';
+import { flushUnit, newUnit } from '../../adapters/db/unit-of-work.ts';
 import { isStripeToken } from '../../adapters/gateways/stripe/token.ts';
 import { parseTestToken } from '../../adapters/gateways/test-gateway/cards.ts';
+import { adoptCardIn } from '../engine/update-link-card.ts';
 import { newId } from '../ids.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { ensureStripeMethod } from '../stripe/stripe-methods.ts';
@@ -180,26 +179,7 @@ export async function switchMethod(
   link: UpdateLinkRow,
   at: Date,
 ): Promise<void> {
-  await updateSubscriptionColumns(trx, sub.merchant_id, sub.subscription_id, {
-    payment_method_id: pm.payment_method_id,
-    updated_at: new Date(),
-  });
-  await updateCaseColumns(trx, row.merchant_id, row.case_id, {
-    payment_method_id: pm.payment_method_id,
-    payment_method_type: pm.type,
-  });
-  await recordEvent(trx, {
-    merchantId: row.merchant_id,
-    type: 'payment_method.updated',
-    occurredAt: at,
-    subscriptionId: row.subscription_id,
-    caseId: row.case_id,
-    data: {
-      payment_method_id: pm.payment_method_id,
-      replaced: sub.payment_method_id,
-      source: 'customer',
-      via: 'update_link',
-      link_id: link.link_id,
-    },
-  });
+  const unit = newUnit();
+  adoptCardIn(unit, row, sub, pm, link.link_id, at);
+  await flushUnit(trx, unit);
 }
