@@ -1,7 +1,6 @@
 // Opening, recovering and closing dunning cases. Each function decides against the loaded world
 // and records its writes (case, subscription, events, outbox) in the unit of work, which the
 // caller's transaction flushes; the async form beside each does both for one call from the API.
-
 import type { Db } from '../../adapters/db/connect.ts';
 import type { MessageIntent } from '../../adapters/db/events.repo.ts';
 import type { CaseRow, SubscriptionRow } from '../../adapters/db/schema.ts';

@@ -2,7 +2,6 @@
 // MRR saved and lost, open cases and amount at risk, per day or week, and broken down by decline
 // category, strategy and payment-method type. Every definition is in docs/metrics.md. Money is
 // summed per currency, never across currencies.
-
 import type { Db } from '../../adapters/db/connect.ts';
 import { findMerchant } from '../../adapters/db/merchants.repo.ts';
 import {
@@ -271,7 +270,7 @@ function controlGroupOf(cases: readonly CohortCase[], share: number): ControlGro
   );
   const group = (f: Figures, r: GroupRate): GroupFigures => ({
     cases: f.cases,
-    recoveryRate: r.rate === null ? null : Math.round(r.rate * 10_000) / 10_000,
+    recoveryRate: rate(f.cases.recovered, f.cases.opened),
     interval: r.interval,
     currencies: f.currencies.map((m) => ({
       currency: m.currency,

@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import { blocksRetryUntilMethodChanges, type DeclineCategory } from '../declines/categories.ts';
 import type { RuleVerdict } from '../network-rules/types.ts';
 import { QUICK_RETRY_BUDGET, quickRetryAfterTemporary } from '../retry-timing/backoff.ts';
-import { chooseRetryTime } from '../retry-timing/choose-retry-time.ts';
+import { chooseRetryTime, type TimingDecision } from '../retry-timing/choose-retry-time.ts';
 import type { PayCycle } from '../retry-timing/pay-cycle.ts';
 import { retryBudgetLeft } from '../retry-timing/retry-budget.ts';
 import {
@@ -400,33 +400,33 @@ export function planNext(
       retryGate(next).allowed &&
       next.lastCategory !== null;
     const atFrom = from.getTime() < ctx.now.getTime() ? ctx.now : from;
-    if (smart && next.lastCategory && !retryBudgetLeft(next.retriesMade ?? 0)) {
-      const skip = `no retry: the case has made ${next.retriesMade} retries, the most smart retries send (card guidance: 3 to 4 over about two weeks)`;
-      next = { ...next, stepAt: atFrom, skipRetry: { stepIndex: next.stepIndex, why: skip } };
-      why.push(`day ${entry.day} step: ${skip}`);
-    } else if (smart && next.lastCategory) {
-      const until = entryDueAt(next, def, next.stepIndex + 1);
-      const timing = chooseRetryTime({
-        category: next.lastCategory,
-        envelope: { from, until },
-        now: ctx.now,
-        timeZone: next.timeZone,
-        lastDeclineAt: next.lastDeclineAt ?? next.openedAt,
-        retriesSoFar: next.stepIndex,
-        payCycle: ctx.payCycle,
-        random: ctx.random,
-      });
-      if (timing.skip) {
-        next = {
-          ...next,
-          stepAt: timing.at,
-          skipRetry: { stepIndex: next.stepIndex, why: timing.why },
-        };
-        why.push(`day ${entry.day} step: ${timing.why}`);
-      } else {
-        next = { ...next, stepAt: timing.at };
-        why.push(`day ${entry.day} retry planned for ${timing.at.toISOString()}: ${timing.why}`);
-      }
+    if (smart && next.lastCategory) {
+      const timing: TimingDecision = !retryBudgetLeft(next.retriesMade ?? 0)
+        ? {
+            at: atFrom,
+            why: `no retry: the case has made ${next.retriesMade} retries, the most smart retries send (card guidance: 3 to 4 over about two weeks)`,
+            skip: true,
+          }
+        : chooseRetryTime({
+            category: next.lastCategory,
+            envelope: { from, until: entryDueAt(next, def, next.stepIndex + 1) },
+            now: ctx.now,
+            timeZone: next.timeZone,
+            lastDeclineAt: next.lastDeclineAt ?? next.openedAt,
+            retriesSoFar: next.stepIndex,
+            payCycle: ctx.payCycle,
+            random: ctx.random,
+          });
+      next = {
+        ...next,
+        stepAt: timing.at,
+        ...(timing.skip ? { skipRetry: { stepIndex: next.stepIndex, why: timing.why } } : {}),
+      };
+      why.push(
+        timing.skip
+          ? `day ${entry.day} step: ${timing.why}`
+          : `day ${entry.day} retry planned for ${timing.at.toISOString()}: ${timing.why}`,
+      );
     } else {
       next = { ...next, stepAt: atFrom };
     }

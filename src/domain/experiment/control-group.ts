@@ -4,8 +4,7 @@
 // case id alone, so a case keeps its group whoever opens it; the comparison uses Wilson intervals.
 import type { StrategyDefinition } from '../strategy/strategy.ts';
 
-export const COHORTS = ['treatment', 'control'] as const;
-export type Cohort = (typeof COHORTS)[number];
+export type Cohort = 'treatment' | 'control';
 
 /** Live merchants hold out 5 % of new cases unless they say otherwise; 0 turns it off. */
 export const DEFAULT_CONTROL_SHARE = 0.05;

@@ -132,10 +132,14 @@ export function paydaysBetween(
     }
   };
 
+  const everyWeekday = (weekday: number, label: string) => {
+    const offset = (((weekday - weekdayOf(start)) % 7) + 7) % 7;
+    for (let d = start + offset; d <= end; d += 7) add(d, label);
+  };
+
   if (cycle === null) {
     byDayOfMonth(DEFAULT_DAYS, null);
-    const offset = (((FRIDAY - weekdayOf(start)) % 7) + 7) % 7;
-    for (let d = start + offset; d <= end; d += 7) add(d, 'a Friday (weekly or biweekly pay)');
+    everyWeekday(FRIDAY, 'a Friday (weekly or biweekly pay)');
   } else {
     switch (cycle.kind) {
       case 'monthly':
@@ -152,9 +156,7 @@ export function paydaysBetween(
         break;
       }
       case 'weekly': {
-        const label = `learned weekly payday (${WEEKDAY_NAMES[cycle.weekday]})`;
-        const offset = (((cycle.weekday - weekdayOf(start)) % 7) + 7) % 7;
-        for (let d = start + offset; d <= end; d += 7) add(d, label);
+        everyWeekday(cycle.weekday, `learned weekly payday (${WEEKDAY_NAMES[cycle.weekday]})`);
         break;
       }
       default: {
