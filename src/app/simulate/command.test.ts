@@ -1,24 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runSimulateCommand, type SimulateOptions } from './command.ts';
+import { capture } from './test-io.ts';
 import { defaultModelJson, type ModelJson } from './test-models.ts';
-
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const text = { out: '', err: '' };
-  stdout.on('data', (b: Buffer) => {
-    text.out += b.toString();
-  });
-  stderr.on('data', (b: Buffer) => {
-    text.err += b.toString();
-  });
-  return { io: { stdout, stderr }, text };
-}
 
 const base: SimulateOptions = {
   customers: 200,

@@ -14,6 +14,7 @@ import {
   parseHistory,
 } from './history.ts';
 import { type PopulationModel, validateModel } from './model.ts';
+import { DAY_MS } from './paydays.ts';
 import { renderTable, resultJson } from './report.ts';
 import { runSimulation } from './simulation.ts';
 import {
@@ -77,7 +78,7 @@ export async function runSimulateCommand(opts: SimulateOptions, io: SimulateIo):
     customers = history.length;
     if (!opts.daysGiven) days = Math.min(MAX_DAYS, historyDays(history));
     const startMs = Date.parse(`${historyStartDate(history)}T00:00:00Z`);
-    const late = history.find((r) => r.failedAtMs >= startMs + days * 86_400_000);
+    const late = history.find((r) => r.failedAtMs >= startMs + days * DAY_MS);
     if (late)
       return fail(
         `${opts.historyPath}: line ${late.line}, column failed_at: falls after the ${days} simulated days from ${historyStartDate(history)} (--days)`,

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runSimulateCommand, type SimulateOptions } from './command.ts';
 import { HISTORY_COLUMNS, parseHistory } from './history.ts';
+import { capture } from './test-io.ts';
 
 const HEADER =
   'failed_at,amount_minor,currency,decline_scheme,decline_code,time_zone,paid_at,network';
@@ -19,19 +19,6 @@ function file(text: string): string {
   const path = join(dir, 'failures.csv');
   writeFileSync(path, text);
   return path;
-}
-
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const text = { out: '', err: '' };
-  stdout.on('data', (b: Buffer) => {
-    text.out += b.toString();
-  });
-  stderr.on('data', (b: Buffer) => {
-    text.err += b.toString();
-  });
-  return { io: { stdout, stderr }, text };
 }
 
 const replay = (historyPath: string, extra: Partial<SimulateOptions> = {}): SimulateOptions => ({

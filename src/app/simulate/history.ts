@@ -12,6 +12,7 @@ import {
   type RawDecline,
 } from '../../domain/declines/classify.ts';
 import { CARD_NETWORKS, type CardNetwork, type PopulationModel } from './model.ts';
+import { DAY_MS } from './paydays.ts';
 import type { Customer, Population } from './population.ts';
 
 export const HISTORY_COLUMNS = [
@@ -176,19 +177,17 @@ export function missingRate(
     : null;
 }
 
-const DAY = 86_400_000;
-
 /** The UTC date whose midnight starts the replay: that of the earliest failure. */
 export function historyStartDate(rows: readonly HistoryRow[]): string {
   const first = Math.min(...rows.map((r) => r.failedAtMs));
-  return new Date(Math.floor(first / DAY) * DAY).toISOString().slice(0, 10);
+  return new Date(Math.floor(first / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** Days from the start to 60 days after the latest failure: every case can run its course. */
 export function historyDays(rows: readonly HistoryRow[]): number {
   const start = Date.parse(`${historyStartDate(rows)}T00:00:00Z`);
   const last = Math.max(...rows.map((r) => r.failedAtMs));
-  return Math.ceil((last - start) / DAY) + 60;
+  return Math.ceil((last - start) / DAY_MS) + 60;
 }
 
 /**

@@ -240,19 +240,7 @@ function makeSlot(customer: Customer, def: StrategyDefinition, model: Population
     // The same draws whatever the outcome, so a customer's stream stays aligned across strategies.
     const u = chargeRandom();
     const atMs = at.getTime();
-    const chance =
-      customer.paidAtMs !== undefined
-        ? customer.paidAtMs !== null && atMs >= customer.paidAtMs
-          ? 1
-          : 0
-        : customer.curve
-          ? retryChance(
-              customer.curve,
-              (atMs - customer.firstFailureAtMs) / HOUR_MS,
-              hoursSinceLastPayday(customer.paydays, atMs),
-              cardFactor,
-            )
-          : 0;
+    const chance = chanceAt(customer, atMs, cardFactor);
     const declined = customer.declines.next(chargeRandom);
     if (u < chance) return { kind: 'succeeded' };
     cardFactor *= declineFactor;
@@ -301,6 +289,19 @@ function makeSlot(customer: Customer, def: StrategyDefinition, model: Population
     'merchant',
   );
   return slot;
+}
+
+/** A retry's chance at `atMs`: a replayed history's paid_at decides it, else the model's curve. */
+function chanceAt(customer: Customer, atMs: number, cardFactor: number): number {
+  if (customer.paidAtMs !== undefined)
+    return customer.paidAtMs !== null && atMs >= customer.paidAtMs ? 1 : 0;
+  if (!customer.curve) return 0;
+  return retryChance(
+    customer.curve,
+    (atMs - customer.firstFailureAtMs) / HOUR_MS,
+    hoursSinceLastPayday(customer.paydays, atMs),
+    cardFactor,
+  );
 }
 
 /** End of the subscription's `index`-th monthly period from the failed renewal (SPEC: monthly plans). */
